@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Configuration comes only from the environment, is validated once at start-up,
+ * and every problem is reported together with the variable that caused it.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string;
+  secret: string;
+  publicUrl: string;
+  redisUrl: string | undefined;
+  storageUrl: string | undefined;
+  queueUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  signup: 'open' | 'invite' | 'closed';
+  metricsToken: string | undefined;
+  logLevel: string;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  sessionTtlSeconds: number;
+  /** scrypt cost; tests lower it, production keeps the default. */
+  passwordCost: number;
+  ssoEmailHeader: string | undefined;
+  role: 'serve' | 'api' | 'worker';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const str = (name: string, fallback: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? fallback : v.trim();
+  };
+  const optional = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
+    const v = str(name, fallback);
+    if (!allowed.includes(v as T)) {
+      problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
+      return fallback;
+    }
+    return v as T;
+  };
+  const url = (name: string, protocols: string[]) => {
+    const v = optional(name);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        problems.push(`${name} must use one of ${protocols.join(', ')} (got "${u.protocol}")`);
+      }
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return v;
+  };
+
+  const host = str('IRIS_HOST', '127.0.0.1');
+  const port = int('IRIS_PORT', 8080, 0, 65535);
+  const dataDir = path.resolve(str('IRIS_DATA_DIR', './data'));
+  const databaseUrl =
+    url('IRIS_DATABASE_URL', ['sqlite:', 'file:', 'postgres:', 'postgresql:']) ??
+    `sqlite://${path.join(dataDir, 'iris.sqlite')}`;
+  const config: Config = {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    secret: optional('IRIS_SECRET') ?? '',
+    publicUrl: str('IRIS_PUBLIC_URL', `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
+    redisUrl: url('IRIS_REDIS_URL', ['redis:', 'rediss:']),
+    storageUrl: url('IRIS_STORAGE_URL', ['file:', 's3:']),
+    queueUrl: url('IRIS_QUEUE_URL', ['db:', 'redis:', 'rediss:']),
+    smtpUrl: url('IRIS_SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: str('IRIS_MAIL_FROM', 'Iris <iris@localhost>'),
+    signup: oneOf('IRIS_SIGNUP', 'open', ['open', 'invite', 'closed'] as const),
+    metricsToken: optional('IRIS_METRICS_TOKEN'),
+    logLevel: oneOf('IRIS_LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ] as const),
+    trustProxy: oneOf('IRIS_TRUST_PROXY', 'false', ['true', 'false'] as const) === 'true',
+    bodyLimitBytes: int('IRIS_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    sessionTtlSeconds: int('IRIS_SESSION_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),
+    passwordCost: int('IRIS_PASSWORD_COST', 15, 10, 20),
+    ssoEmailHeader: optional('IRIS_SSO_EMAIL_HEADER')?.toLowerCase(),
+    role: oneOf('IRIS_ROLE', 'serve', ['serve', 'api', 'worker'] as const),
+  };
+  if (config.secret && config.secret.length < 32) problems.push('IRIS_SECRET must be at least 32 characters');
+  if (problems.length) throw new ConfigError(problems);
+  return { ...config, ...overrides };
+}
+
+/**
+ * IRIS_SECRET signs sessions and URLs. When it is not given we generate one and keep
+ * it in the data dir so restarts do not log everybody out.
+ */
+export function ensureSecret(config: Config): Config {
+  if (config.secret) return config;
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, 'secret');
+  if (!existsSync(file)) {
+    try {
+      writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process created it first; theirs wins.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return { ...config, secret: readFileSync(file, 'utf8').trim() };
+}

@@ -1,0 +1,258 @@
+/**
+ * Row types as Kysely sees them. Timestamps are ISO strings, JSON columns are text
+ * (see codec.ts), booleans are 0/1 on write and decoded with `decode.bool` on read.
+ * Every table is listed here so there is one picture of the database.
+ */
+type Time = string;
+type Json = string;
+type Bool = number | boolean;
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  email_verified_at: Time | null;
+  is_instance_admin: Bool;
+  status: string;
+  default_workspace_id: string | null;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  via: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Time;
+  expires_at: Time;
+  last_seen_at: Time | null;
+  revoked_at: Time | null;
+}
+
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  token_hash: string;
+  created_at: Time;
+  expires_at: Time;
+  used_at: Time | null;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_started_at: Time;
+  locked_until: Time | null;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  plan: string;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface MembershipsTable {
+  workspace_id: string;
+  user_id: string;
+  role: string;
+  status: string;
+  grants: Json;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface InvitesTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Time;
+  expires_at: Time;
+  accepted_at: Time | null;
+  accepted_by: string | null;
+  revoked_at: Time | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: Json;
+  created_at: Time;
+  expires_at: Time | null;
+  last_used_at: Time | null;
+  revoked_at: Time | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  roles: Json;
+  permissions: Json;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface AccessPoliciesTable {
+  id: string;
+  workspace_id: string;
+  position: number;
+  name: string;
+  effect: string;
+  permissions: Json;
+  subjects: Json;
+  conditions: Json;
+  updated_at: Time;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  workspace_id: string | null;
+  occurred_at: Time;
+  actor_type: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  credential_type: string | null;
+  credential_id: string | null;
+  permission: string | null;
+  action: string;
+  outcome: string;
+  target_type: string | null;
+  target_id: string | null;
+  before: Json | null;
+  after: Json | null;
+  reason: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+export interface MailOutboxTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  purpose: string;
+  status: string;
+  transport: string;
+  error: string | null;
+  created_at: Time;
+  sent_at: Time | null;
+}
+
+export interface UsageCountersTable {
+  workspace_id: string;
+  period: string;
+  metric: string;
+  value: number;
+}
+
+export interface InstanceSettingsTable {
+  key: string;
+  value: Json;
+  updated_at: Time;
+}
+
+/** The database job queue (src/platform/queue/db.ts); "delayed" is waiting with a future run_at. */
+export interface JobsTable {
+  id: string;
+  name: string;
+  payload: Json;
+  state: string;
+  priority: number;
+  attempts: number;
+  max_attempts: number;
+  run_at: Time;
+  lease_owner: string | null;
+  lease_expires_at: Time | null;
+  dedupe_key: string | null;
+  progress: Json | null;
+  last_error: string | null;
+  created_at: Time;
+  updated_at: Time;
+  finished_at: Time | null;
+}
+
+/** A recording of any source (spec 000); files live in blob storage under `ws/<ws>/rec/<id>/`. */
+export interface RecordingsTable {
+  id: string;
+  workspace_id: string;
+  created_by: string | null;
+  title: string;
+  source: string;
+  status: string;
+  upload_method: string | null;
+  original_key: string | null;
+  playback_key: string | null;
+  playback_content_type: string | null;
+  size_bytes: number | null;
+  stored_bytes: number;
+  sha256: string | null;
+  content_type: string | null;
+  original_filename: string | null;
+  duration_seconds: number | null;
+  has_video: Bool | null;
+  has_audio: Bool | null;
+  width: number | null;
+  height: number | null;
+  media: Json | null;
+  error: string | null;
+  created_at: Time;
+  updated_at: Time;
+  processed_at: Time | null;
+}
+
+/** One pipeline stage of one recording: state queued|running|done|failed|skipped. */
+export interface RecordingStagesTable {
+  recording_id: string;
+  stage: string;
+  state: string;
+  progress: number;
+  engine: string | null;
+  error: string | null;
+  attempts: number;
+  started_at: Time | null;
+  finished_at: Time | null;
+  updated_at: Time;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  login_failures: LoginFailuresTable;
+  workspaces: WorkspacesTable;
+  memberships: MembershipsTable;
+  invites: InvitesTable;
+  api_keys: ApiKeysTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  access_policies: AccessPoliciesTable;
+  audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
+  usage_counters: UsageCountersTable;
+  instance_settings: InstanceSettingsTable;
+  jobs: JobsTable;
+  recordings: RecordingsTable;
+  recording_stages: RecordingStagesTable;
+}
