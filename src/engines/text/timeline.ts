@@ -1,0 +1,171 @@
+import { keywords } from './keywords.js';
+import { centroid, cosine, tfidfVectors } from './similarity.js';
+import { words } from './tokenize.js';
+import type { FrameText, TimedSegment } from './types.js';
+
+/**
+ * Chapters from the transcript and the screen, without an LLM. Every gap between two
+ * consecutive pieces of text (segments and frames, in time order) is a candidate
+ * boundary, scored by:
+ * - topic shift: how much less the text just before and just after it have in common
+ *   than their neighbourhood does (TextTiling's depth score, Hearst 1997);
+ * - a long silence;
+ * - the screen changing to something else (low word overlap between frames).
+ * The strongest candidates become boundaries, never closer than a minimum chapter
+ * length, about one chapter per couple of minutes. Titles are the chapter's top
+ * keyphrases (an LLM may replace them: llm-enrich.ts).
+ */
+export interface Chapter {
+  start: number;
+  end: number;
+  title: string;
+  keywords: string[];
+}
+
+export interface ChapterDraft {
+  start: number;
+  end: number;
+  /** The chapter's text, speech first, for titling. */
+  text: string;
+}
+
+export interface TimelineOptions {
+  minChapterSeconds: number;
+  /** Aim for one chapter per this many seconds (an upper bound, not a quota). */
+  secondsPerChapter: number;
+  maxChapters: number;
+  longPauseSeconds: number;
+  /** Pieces of text on each side when comparing before/after. */
+  window: number;
+}
+
+export const TIMELINE_DEFAULTS: TimelineOptions = {
+  minChapterSeconds: 30,
+  secondsPerChapter: 120,
+  maxChapters: 20,
+  longPauseSeconds: 4,
+  window: 4,
+};
+
+interface Piece {
+  start: number;
+  end: number;
+  text: string;
+  source: 'transcript' | 'screen';
+}
+
+export function buildTimeline(
+  input: { segments?: TimedSegment[]; frames?: FrameText[]; duration?: number },
+  options: Partial<TimelineOptions> = {},
+): Chapter[] {
+  return draftChapters(input, options).map((d, i) => {
+    const kws = keywords([d.text], { max: 3 }).map((k) => k.phrase);
+    return { start: d.start, end: d.end, title: titleFrom(kws, d.text, i), keywords: kws };
+  });
+}
+
+export function draftChapters(
+  input: { segments?: TimedSegment[]; frames?: FrameText[]; duration?: number },
+  options: Partial<TimelineOptions> = {},
+): ChapterDraft[] {
+  const opts = { ...TIMELINE_DEFAULTS, ...options };
+  const pieces = collectPieces(input.segments ?? [], input.frames ?? []);
+  if (!pieces.length) return [];
+  const end = Math.max(input.duration ?? 0, ...pieces.map((p) => p.end));
+  const boundaries = chooseBoundaries(pieces, end, opts);
+  const cuts = [0, ...boundaries, end];
+  const drafts: ChapterDraft[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const from = cuts[i]!;
+    const to = cuts[i + 1]!;
+    const inside = pieces.filter(
+      (p) => p.start >= from && (p.start < to || (i + 2 === cuts.length && p.start <= to)),
+    );
+    const speech = inside.filter((p) => p.source === 'transcript').map((p) => p.text);
+    const screen = inside.filter((p) => p.source === 'screen').map((p) => p.text);
+    drafts.push({ start: round2(from), end: round2(to), text: [...speech, ...screen].join('\n') });
+  }
+  return drafts;
+}
+
+function collectPieces(segments: TimedSegment[], frames: FrameText[]): Piece[] {
+  const pieces: Piece[] = segments
+    .filter((s) => s.text.trim())
+    .map((s) => ({ start: s.start, end: s.end, text: s.text, source: 'transcript' as const }));
+  const sortedFrames = frames.filter((f) => f.text.trim()).sort((a, b) => a.t - b.t);
+  sortedFrames.forEach((f, i) => {
+    const next = sortedFrames[i + 1];
+    pieces.push({ start: f.t, end: next ? next.t : f.t, text: f.text, source: 'screen' });
+  });
+  return pieces.sort((a, b) => a.start - b.start);
+}
+
+function chooseBoundaries(pieces: Piece[], end: number, opts: TimelineOptions): number[] {
+  if (pieces.length < 2) return [];
+  const vectors = tfidfVectors(pieces.map((p) => p.text));
+  const gaps = pieces.length - 1;
+  // Similarity of the window before each gap with the window after it.
+  const sims: number[] = [];
+  for (let g = 0; g < gaps; g++) {
+    const before = vectors.slice(Math.max(0, g + 1 - opts.window), g + 1);
+    const after = vectors.slice(g + 1, g + 1 + opts.window);
+    sims.push(cosine(centroid(before), centroid(after)));
+  }
+  const scores = sims.map((sim, g) => {
+    const depth = depthAt(sims, g);
+    const b = pieces[g + 1]!;
+    const lastSpeech = lastOf(pieces, g, 'transcript');
+    const pause =
+      b.source === 'transcript' && lastSpeech && b.start - lastSpeech.end >= opts.longPauseSeconds ? 0.3 : 0;
+    const prevScreen = lastOf(pieces, g, 'screen');
+    const screen = b.source === 'screen' && prevScreen && jaccard(prevScreen.text, b.text) < 0.3 ? 0.3 : 0;
+    return { at: b.start, score: depth + pause + screen, sim };
+  });
+  const mean = scores.reduce((s, x) => s + x.score, 0) / scores.length;
+  const sd = Math.sqrt(scores.reduce((s, x) => s + (x.score - mean) ** 2, 0) / scores.length);
+  // TextTiling's cut-off: clearly deeper than the typical gap.
+  const cutoff = Math.max(0.15, mean + sd / 2);
+  const target = Math.min(opts.maxChapters, Math.max(1, Math.round(end / opts.secondsPerChapter))) - 1;
+  const chosen: number[] = [];
+  for (const c of [...scores].sort((x, y) => y.score - x.score)) {
+    if (chosen.length >= target || c.score < cutoff) break;
+    const edges = [0, ...chosen, end];
+    if (edges.some((e) => Math.abs(e - c.at) < opts.minChapterSeconds)) continue;
+    chosen.push(c.at);
+  }
+  return chosen.sort((a, b) => a - b);
+}
+
+/** How far the similarity at `g` dips below the nearest peaks on either side. */
+function depthAt(sims: number[], g: number): number {
+  let left = sims[g]!;
+  for (let i = g - 1; i >= 0 && sims[i]! >= left; i--) left = sims[i]!;
+  let right = sims[g]!;
+  for (let i = g + 1; i < sims.length && sims[i]! >= right; i++) right = sims[i]!;
+  return left - sims[g]! + (right - sims[g]!);
+}
+
+function lastOf(pieces: Piece[], upTo: number, source: Piece['source']): Piece | undefined {
+  for (let i = upTo; i >= 0; i--) if (pieces[i]!.source === source) return pieces[i];
+  return undefined;
+}
+
+function jaccard(a: string, b: string): number {
+  const A = new Set(words(a));
+  const B = new Set(words(b));
+  if (!A.size && !B.size) return 1;
+  let both = 0;
+  for (const w of A) if (B.has(w)) both++;
+  return both / (A.size + B.size - both);
+}
+
+function titleFrom(kws: string[], text: string, index: number): string {
+  if (kws.length) {
+    const t = kws.slice(0, 2).join(', ');
+    return t.charAt(0).toUpperCase() + t.slice(1);
+  }
+  const first = text.split(/\s+/).filter(Boolean).slice(0, 6).join(' ');
+  return first ? `${first.charAt(0).toUpperCase()}${first.slice(1)}…` : `Part ${index + 1}`;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;

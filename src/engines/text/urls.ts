@@ -1,0 +1,133 @@
+/**
+ * URLs and domains in OCR text. Screen text is where page addresses come from (the
+ * address bar, links in documents), and OCR mangles them in predictable ways: the
+ * colon of `https://` is lost or becomes a semicolon, spaces appear around dots and
+ * slashes, a comma stands in for a dot, and sentence punctuation sticks to the end.
+ * Browsers also hide the scheme, so `github.com/iris` must count as a URL.
+ *
+ * Bare domains (no scheme, no www) are only accepted with a known TLD, and TLDs that
+ * are also file extensions (`.so`, `.py`, `.md`, `.rs`…) only when a path follows, so
+ * `setup.py` and `libc.so.6` in a terminal are not mistaken for websites.
+ */
+export interface FoundUrl {
+  /** Normalised: scheme and host lower-cased, `https://` added when missing, no trailing slash on a bare host. */
+  url: string;
+  /** Host without a leading `www.`. */
+  domain: string;
+  /** The text as it appeared (after OCR repair). */
+  raw: string;
+}
+
+const COMMON_TLDS =
+  'com org net edu gov mil int io co ai app dev me info biz us uk ca de fr es it nl se no dk fi pl ch at be ie au nz jp cn in br mx ru ua eu tv cc xyz tech online site store cloud page blog news live gg fm ly to is im tk gl nu la ac is id kr sg hk tw za cz pt gr hu ro tr il ar cl'.split(
+    ' ',
+  );
+/** Real TLDs that are also common file extensions: bare, only with a path after them. */
+const AMBIGUOUS_TLDS = 'so sh py rs md pl zip mov ps cx pm sc mk'.split(' ');
+const KNOWN_TLDS = new Set([...COMMON_TLDS, ...AMBIGUOUS_TLDS]);
+
+const URL_CHARS = String.raw`[^\s<>"'\`{}|\\^]`;
+const TLD_ALT = [...KNOWN_TLDS].sort((a, b) => b.length - a.length).join('|');
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+
+const SCHEMED = new RegExp(String.raw`\bhttps?://${URL_CHARS}+`, 'gi');
+const WWW = new RegExp(String.raw`\bwww\d?\.${URL_CHARS}+`, 'gi');
+const BARE = new RegExp(
+  String.raw`(?<![\w@./-])((?:${LABEL}\.)+(${TLD_ALT}))(?![\w-])((?::\d{2,5})?(?:/${URL_CHARS}*)?)`,
+  'gi',
+);
+
+/** Undo the usual OCR damage so the patterns below can match. */
+export function repairOcrUrlText(text: string): string {
+  return (
+    text
+      // "https //", "https: //", "https:/ /", "http;//", "https:\\"
+      .replace(
+        /\b(https?)\s*[:;.,]?\s*[/\\]\s*[/\\]\s*/gi,
+        (_m, scheme: string) => `${scheme.toLowerCase()}://`,
+      )
+      // "www .example", "www, example"
+      .replace(/\bwww\s*[.,]\s*/gi, 'www.')
+      // "example .com", "example. com/x", "example,com"
+      .replace(
+        new RegExp(String.raw`\b(${LABEL})\s*[.,]\s*(${COMMON_TLDS.join('|')})(?=[/:\s]|$)`, 'gim'),
+        (m, label: string, tld: string) =>
+          // A sentence that ends before "It" or "In" must not become a domain.
+          /[A-Z]/.test(tld) ? m : `${label}.${tld}`,
+      )
+      // "example.com / pricing" after a domain-looking token
+      .replace(new RegExp(String.raw`(\.(?:${TLD_ALT}))\s+/\s*(?=\w)`, 'gi'), '$1/')
+  );
+}
+
+export function extractUrls(text: string): FoundUrl[] {
+  const repaired = repairOcrUrlText(text);
+  const found: Array<{ at: number; raw: string }> = [];
+  const taken: Array<[number, number]> = [];
+  const add = (at: number, raw: string) => {
+    const end = at + raw.length;
+    if (taken.some(([s, e]) => at < e && end > s)) return;
+    taken.push([at, end]);
+    found.push({ at, raw });
+  };
+  for (const m of repaired.matchAll(SCHEMED)) add(m.index, trimTrailing(m[0]));
+  for (const m of repaired.matchAll(WWW)) add(m.index, trimTrailing(m[0]));
+  for (const m of repaired.matchAll(BARE)) {
+    const tld = m[2]!.toLowerCase();
+    const path = m[3] ?? '';
+    if (AMBIGUOUS_TLDS.includes(tld) && !path.startsWith('/')) continue;
+    add(m.index, trimTrailing(m[0]));
+  }
+  const out: FoundUrl[] = [];
+  const seen = new Set<string>();
+  for (const { raw } of found.sort((a, b) => a.at - b.at)) {
+    const normalised = normaliseUrl(raw);
+    if (!normalised || seen.has(normalised.url)) continue;
+    seen.add(normalised.url);
+    out.push({ ...normalised, raw });
+  }
+  return out;
+}
+
+/** Distinct domains, in order of first appearance. */
+export function extractDomains(text: string): string[] {
+  return [...new Set(extractUrls(text).map((u) => u.domain))];
+}
+
+export function normaliseUrl(raw: string): { url: string; domain: string } | undefined {
+  const withScheme = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
+  let u: URL;
+  try {
+    u = new URL(withScheme);
+  } catch {
+    return undefined;
+  }
+  const host = u.hostname.replace(/\.$/, '');
+  if (!isPlausibleHost(host)) return undefined;
+  u.hostname = host;
+  let url = u.toString();
+  if (u.pathname === '/' && !u.search && !u.hash) url = url.replace(/\/$/, '');
+  return { url, domain: host.replace(/^www\d?\./, '') };
+}
+
+function isPlausibleHost(host: string): boolean {
+  if (host === 'localhost' || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith('[')) return true;
+  const labels = host.split('.');
+  if (labels.length < 2 || labels.some((l) => !l || l.length > 63)) return false;
+  const tld = labels[labels.length - 1]!;
+  return /^(?:[a-z]{2,24}|xn--[a-z0-9-]+)$/.test(tld);
+}
+
+/** Sentence punctuation stuck to the end, and closing brackets that were never opened. */
+function trimTrailing(raw: string): string {
+  let s = raw;
+  for (;;) {
+    const last = s.charAt(s.length - 1);
+    if (/[.,;:!?'"’”…]/.test(last)) s = s.slice(0, -1);
+    else if (last === ')' && count(s, '(') < count(s, ')')) s = s.slice(0, -1);
+    else if (last === ']' && count(s, '[') < count(s, ']')) s = s.slice(0, -1);
+    else return s;
+  }
+}
+
+const count = (s: string, ch: string) => s.split(ch).length - 1;

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { extractDomains, extractUrls, normaliseUrl } from '../../src/engines/text/urls.js';
+
+const urls = (text: string) => extractUrls(text).map((u) => u.url);
+
+describe('URL extraction from OCR text', () => {
+  it.each([
+    ['Visit https://example.com/pricing.', ['https://example.com/pricing']],
+    ['www.github.com/iris', ['https://www.github.com/iris']],
+    ['Docs at https //docs.example.org/guide?x=1, then lunch', ['https://docs.example.org/guide?x=1']],
+    ['http:/ /Example.COM/a/B', ['http://example.com/a/B']],
+    ['link: https;//status.example.io)', ['https://status.example.io']],
+    ['www . iris-app.dev/login', ['https://www.iris-app.dev/login']],
+    ['see example. com/pricing and gitlab,com', ['https://example.com/pricing', 'https://gitlab.com']],
+    ['(https://en.wikipedia.org/wiki/Foo_(bar))', ['https://en.wikipedia.org/wiki/Foo_(bar)']],
+    ['news.ycombinator.com  Hacker News', ['https://news.ycombinator.com']],
+    ['open notion.so/team-notes now', ['https://notion.so/team-notes']],
+    [
+      'API at http://localhost:3000/api/v1 and http://10.0.0.5:8080',
+      ['http://localhost:3000/api/v1', 'http://10.0.0.5:8080'],
+    ],
+  ])('%j', (text, expected) => {
+    expect(urls(text)).toEqual(expected);
+  });
+
+  it.each([
+    'python setup.py install',
+    'ls /usr/lib/libc.so.6',
+    'Write to bob@example.com',
+    'The end. It was good.',
+    'version 2.4.1 released',
+    'README.md and main.rs',
+  ])('finds no URL in %j', (text) => {
+    expect(urls(text)).toEqual([]);
+  });
+
+  it('gives the domain without www, deduplicated, in order of appearance', () => {
+    const text = 'https://www.github.com/iris/issues\nhttps://github.com/iris/pulls\nwww.figma.com/file/1';
+    expect(extractDomains(text)).toEqual(['github.com', 'figma.com']);
+    expect(extractUrls('https://a.example.com/x https://a.example.com/x.')).toHaveLength(1);
+    expect(extractUrls('Visit https //Example.com/Pricing!')[0]).toEqual({
+      url: 'https://example.com/Pricing',
+      domain: 'example.com',
+      raw: 'https://Example.com/Pricing',
+    });
+  });
+
+  it('normalises scheme, host case, default ports and a bare trailing slash', () => {
+    expect(normaliseUrl('HTTPS://WWW.Example.COM:443/')).toEqual({
+      url: 'https://www.example.com',
+      domain: 'example.com',
+    });
+    expect(normaliseUrl('example.com./a')).toEqual({ url: 'https://example.com/a', domain: 'example.com' });
+    expect(normaliseUrl('not a url')).toBeUndefined();
+  });
+});
