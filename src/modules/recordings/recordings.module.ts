@@ -1,0 +1,105 @@
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AccessService } from '../../platform/auth/access.js';
+import type { DB } from '../../platform/db/schema.js';
+import type { JobDefinition, JobQueue } from '../../platform/queue/index.js';
+import type { BlobStore } from '../../platform/storage/index.js';
+import type { AuditWriter } from '../audit/audit.service.js';
+import type { UsageService } from '../usage/usage.service.js';
+import { PLANS } from '../workspaces/plans.js';
+import type { Prober } from './media-info.js';
+import { RecordingPipeline } from './pipeline.js';
+import { ffprobeProber } from './probe-adapter.js';
+import { recordingJobs } from './recording.jobs.js';
+import { RecordingsRepository } from './recordings.repository.js';
+import { RecordingsService } from './recordings.service.js';
+import { Spool } from './spool.js';
+import { TusUploads } from './tus.js';
+import { UploadsService } from './uploads.service.js';
+
+export interface RecordingsModuleDeps {
+  db: Kysely<DB>;
+  access: AccessService;
+  audit: AuditWriter;
+  usage: UsageService;
+  blobs: BlobStore;
+  queue: JobQueue;
+  logger: Logger;
+  dataDir: string;
+  publicUrl: string;
+  apiPrefix: string;
+  /** Defaults to ffprobe from src/engines/ffmpeg. */
+  probe?: Prober;
+}
+
+export interface RecordingsModule {
+  repo: RecordingsRepository;
+  recordings: RecordingsService;
+  uploads: UploadsService;
+  tus: TusUploads;
+  /** Stage bookkeeping for the pipeline jobs (see pipeline.ts for how a stage plugs in). */
+  pipeline: RecordingPipeline;
+  /** Job definitions to register on the queue (the pipeline's stages so far: probe). */
+  jobs: JobDefinition<unknown>[];
+  /** The largest upload any plan allows: the HTTP layer's ceiling. */
+  maxUploadBytes: number;
+  init(): Promise<void>;
+}
+
+/** Wires the recordings core: repository, upload paths, tus, reading, and the pipeline's first stage. */
+export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsModule {
+  const repo = new RecordingsRepository(deps.db);
+  const probe = deps.probe ?? ffprobeProber;
+  const uploadsDir = path.join(deps.dataDir, 'uploads');
+  const logger = deps.logger.child({ module: 'recordings' });
+  const pipeline = new RecordingPipeline({
+    repo,
+    queue: deps.queue,
+    blobs: deps.blobs,
+    usage: deps.usage,
+    logger,
+    workDir: path.join(deps.dataDir, 'work'),
+  });
+  const spool = new Spool(path.join(uploadsDir, 'spool'));
+  const uploads = new UploadsService({
+    repo,
+    access: deps.access,
+    audit: deps.audit,
+    usage: deps.usage,
+    blobs: deps.blobs,
+    pipeline,
+    probe,
+    spool,
+    logger,
+    publicUrl: deps.publicUrl,
+    apiPrefix: deps.apiPrefix,
+  });
+  const tus = new TusUploads({
+    uploads,
+    logger,
+    directory: path.join(uploadsDir, 'tus'),
+    path: `${deps.apiPrefix}/uploads/tus`,
+  });
+  const recordings = new RecordingsService({
+    repo,
+    access: deps.access,
+    audit: deps.audit,
+    usage: deps.usage,
+    blobs: deps.blobs,
+    pipeline,
+    logger,
+    onDelete: (rec) => tus.discard(rec.id),
+  });
+  const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
+  return {
+    repo,
+    recordings,
+    uploads,
+    tus,
+    pipeline,
+    jobs,
+    maxUploadBytes: Math.max(...Object.values(PLANS).map((p) => p.max_upload_bytes)),
+    init: () => spool.init(),
+  };
+}

@@ -1,0 +1,294 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { AppError, conflict, notFound } from '../../errors.js';
+import type { AccessService } from '../../platform/auth/access.js';
+import type { Permission } from '../../platform/auth/permissions.js';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { Page } from '../../platform/http/pagination.js';
+import type { BlobStore } from '../../platform/storage/index.js';
+import type { AuditWriter } from '../audit/audit.service.js';
+import type { UsageService } from '../usage/usage.service.js';
+import { recordingPrefix } from './blob-keys.js';
+import type { RecordingPipeline } from './pipeline.js';
+import { parseRange, resolveRange } from '../../platform/http/range.js';
+import type { Recording, RecordingsRepository, Stage } from './recordings.repository.js';
+import type { RecordingStatus, StageName } from './stages.js';
+
+/** A recording as the API shows it: storage keys and bookkeeping stay inside. */
+export type RecordingView = Omit<
+  Recording,
+  'original_key' | 'playback_key' | 'playback_content_type' | 'stored_bytes' | 'upload_method'
+>;
+
+export function toView(r: Recording): RecordingView {
+  const {
+    original_key: _o,
+    playback_key: _p,
+    playback_content_type: _t,
+    stored_bytes: _s,
+    upload_method: _u,
+    ...view
+  } = r;
+  return view;
+}
+
+/**
+ * Loads a recording and demands `permission` in its workspace. A missing recording and
+ * one in a workspace the caller cannot see both answer 404 "Recording not found".
+ */
+export async function loadRecording(
+  d: { repo: RecordingsRepository; access: AccessService },
+  principal: Principal,
+  id: string,
+  permission: Permission,
+  action: string,
+): Promise<Recording> {
+  const rec = await d.repo.find(id);
+  if (!rec) throw notFound('Recording');
+  try {
+    await d.access.require(principal, permission, {
+      workspaceId: rec.workspace_id,
+      action,
+      target: { type: 'recording', id },
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') throw notFound('Recording');
+    throw err;
+  }
+  return rec;
+}
+
+export interface StageView extends Omit<Stage, 'updated_at'> {
+  duration_ms: number | null;
+}
+
+export interface StatusView {
+  recording_id: string;
+  status: RecordingStatus;
+  error: string | null;
+  progress: number;
+  stages: StageView[];
+  created_at: string;
+  updated_at: string;
+  processed_at: string | null;
+}
+
+/** What GET/HEAD /video answers: a redirect (S3), or headers and (for GET) a stream. */
+export type VideoResponse =
+  | { kind: 'redirect'; url: string }
+  | { kind: 'file'; status: 200 | 206; headers: Record<string, string>; stream?: Readable };
+
+/** Error for an unsatisfiable range; the route adds `Content-Range: bytes *\/<size>`. */
+export class RangeNotSatisfiable extends AppError {
+  constructor(readonly size: number) {
+    super('RANGE_NOT_SATISFIABLE', `The requested range is outside the file (${size} bytes).`, { size });
+  }
+}
+
+/** Presigned S3 links for playback live this long; players re-ask the API after that. */
+const PRESIGNED_SECONDS = 3600;
+
+export interface RecordingsDeps {
+  repo: RecordingsRepository;
+  access: AccessService;
+  audit: AuditWriter;
+  usage: UsageService;
+  blobs: BlobStore;
+  pipeline: RecordingPipeline;
+  logger: Logger;
+  /** Extra cleanup when a recording is deleted (e.g. an unfinished tus upload's file). */
+  onDelete?: (rec: Recording) => Promise<void>;
+}
+
+/** Reading, playback, retry and delete of recordings (the upload paths are in uploads.service.ts). */
+export class RecordingsService {
+  constructor(private readonly d: RecordingsDeps) {}
+
+  async list(
+    principal: Principal,
+    query: { workspace_id?: string | undefined; status?: RecordingStatus | undefined },
+    page: Page,
+  ): Promise<{ items: RecordingView[]; total: number }> {
+    const { workspaceId } = await this.d.access.require(principal, 'recording:read', {
+      workspaceId: query.workspace_id,
+      action: 'recording.list',
+    });
+    const { items, total } = await this.d.repo.list(
+      workspaceId,
+      { status: query.status },
+      page.limit,
+      page.offset,
+    );
+    return { items: items.map(toView), total };
+  }
+
+  async get(principal: Principal, id: string): Promise<RecordingView> {
+    return toView(await loadRecording(this.d, principal, id, 'recording:read', 'recording.read'));
+  }
+
+  async latest(principal: Principal, workspaceId?: string): Promise<RecordingView> {
+    const access = await this.d.access.require(principal, 'recording:read', {
+      workspaceId,
+      action: 'recording.read',
+    });
+    const rec = await this.d.repo.latest(access.workspaceId);
+    if (!rec) throw new AppError('NOT_FOUND', 'This workspace has no recordings yet.');
+    return toView(rec);
+  }
+
+  async status(principal: Principal, id: string): Promise<StatusView> {
+    const rec = await loadRecording(this.d, principal, id, 'recording:read', 'recording.read');
+    const stages = await this.d.repo.stages(id);
+    const finished = stages.filter((s) => s.state === 'done' || s.state === 'skipped').length;
+    return {
+      recording_id: rec.id,
+      status: rec.status,
+      error: rec.error,
+      progress: stages.length ? Math.round((finished / stages.length) * 1000) / 1000 : 0,
+      stages: stages.map(({ updated_at: _u, ...s }) => ({
+        ...s,
+        duration_ms:
+          s.started_at && s.finished_at ? Date.parse(s.finished_at) - Date.parse(s.started_at) : null,
+      })),
+      created_at: rec.created_at,
+      updated_at: rec.updated_at,
+      processed_at: rec.processed_at,
+    };
+  }
+
+  /** Re-queues the failed stages only; 409 when none failed. */
+  async retry(
+    principal: Principal,
+    id: string,
+  ): Promise<{ recording_id: string; requeued: StageName[]; status: RecordingStatus }> {
+    const rec = await loadRecording(this.d, principal, id, 'recording:control', 'recording.retry');
+    if (!rec.original_key) {
+      throw conflict(
+        rec.status === 'failed'
+          ? `The upload failed (${rec.error ?? 'no file stored'}); upload the file again with PUT /api/v1/recordings/${id}/file.`
+          : 'The recording has no file yet; there is nothing to process.',
+      );
+    }
+    const before = await this.d.repo.stages(id);
+    const requeued = await this.d.repo.requeueFailed(id);
+    if (requeued.length === 0) throw conflict('Nothing to retry: no stage of this recording failed.');
+    await this.d.pipeline.recompute(id);
+    for (const stage of requeued) await this.d.pipeline.enqueue(id, stage);
+    const after = (await this.d.repo.find(id))!;
+    await this.d.audit.record(principal, {
+      workspaceId: rec.workspace_id,
+      action: 'recording.retry',
+      permission: 'recording:control',
+      target: { type: 'recording', id },
+      before: { status: rec.status, stages: before.filter((s) => requeued.includes(s.stage)) },
+      after: { status: after.status, requeued },
+    });
+    return { recording_id: id, requeued, status: after.status };
+  }
+
+  /**
+   * Deletes every stored file (one prefix) and the rows. Files go first so a storage
+   * failure leaves the row to retry the delete with; a second sweep after the row is
+   * gone catches a stage that stored an output meanwhile (stages also re-check the row
+   * after writing, see RecordingPipeline.storeDerived).
+   */
+  async delete(principal: Principal, id: string): Promise<void> {
+    const rec = await loadRecording(this.d, principal, id, 'recording:delete', 'recording.delete');
+    const prefix = recordingPrefix(rec.workspace_id, rec.id);
+    await this.d.blobs.deletePrefix(prefix);
+    await this.d.onDelete?.(rec);
+    const removed = await this.d.repo.deleteReturning(id);
+    if (!removed) return; // deleted by someone else meanwhile: their request did the bookkeeping
+    await this.d.blobs.deletePrefix(prefix);
+    if (removed.stored_bytes)
+      await this.d.usage.add(rec.workspace_id, 'storage_bytes', -removed.stored_bytes);
+    await this.d.usage.add(rec.workspace_id, 'recordings', -1);
+    await this.d.audit.record(principal, {
+      workspaceId: rec.workspace_id,
+      action: 'recording.delete',
+      permission: 'recording:delete',
+      target: { type: 'recording', id },
+      before: toView(removed),
+    });
+  }
+
+  /**
+   * The playable file: the web-playable derivative once the media stage stored one,
+   * else the original. Local storage streams it (one byte range, 206/416); S3 answers
+   * with a presigned URL to redirect to, so the bytes never pass through the API.
+   */
+  async video(
+    principal: Principal,
+    id: string,
+    request: { range?: string | undefined; head: boolean },
+  ): Promise<VideoResponse> {
+    const rec = await loadRecording(this.d, principal, id, 'recording:playback', 'recording.playback');
+    const key = rec.playback_key ?? rec.original_key;
+    if (!key) {
+      throw new AppError(
+        'NOT_FOUND',
+        rec.status === 'failed'
+          ? 'This recording has no file: its upload failed.'
+          : 'This recording has no file yet: its upload has not finished.',
+      );
+    }
+    const contentType =
+      (rec.playback_key ? rec.playback_content_type : rec.content_type) ?? 'application/octet-stream';
+    if (this.d.blobs.kind === 's3') {
+      const url = await this.d.blobs.signedUrl(key, { expiresInSeconds: PRESIGNED_SECONDS, contentType });
+      return { kind: 'redirect', url };
+    }
+    const base: Record<string, string> = {
+      'accept-ranges': 'bytes',
+      'content-type': contentType,
+      'cache-control': 'private, no-cache',
+    };
+    const range = parseRange(request.range);
+    if (request.head) {
+      const stat = await this.d.blobs.stat(key);
+      if (!stat) throw new AppError('NOT_FOUND', 'The file of this recording is missing from storage.');
+      if (!range)
+        return { kind: 'file', status: 200, headers: { ...base, 'content-length': String(stat.size) } };
+      const r = resolveRange(range, stat.size);
+      if (!r) throw new RangeNotSatisfiable(stat.size);
+      return { kind: 'file', status: 206, headers: { ...base, ...partialHeaders(r, stat.size) } };
+    }
+    if (!range) {
+      const res = await this.d.blobs.get(key);
+      return {
+        kind: 'file',
+        status: 200,
+        headers: { ...base, 'content-length': String(res.size) },
+        stream: res.stream,
+      };
+    }
+    // The range is resolved against the size the store reports when it opens the file,
+    // so the headers always describe the bytes actually sent.
+    const stat = await this.d.blobs.stat(key);
+    if (!stat) throw new AppError('NOT_FOUND', 'The file of this recording is missing from storage.');
+    const wanted = resolveRange(range, stat.size);
+    if (!wanted) throw new RangeNotSatisfiable(stat.size);
+    let res;
+    try {
+      res = await this.d.blobs.get(key, wanted);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'RANGE_NOT_SATISFIABLE')
+        throw new RangeNotSatisfiable(stat.size);
+      throw err;
+    }
+    const served = res.range ?? { start: 0, end: res.size - 1 };
+    return {
+      kind: 'file',
+      status: 206,
+      headers: { ...base, ...partialHeaders(served, res.size) },
+      stream: res.stream,
+    };
+  }
+}
+
+function partialHeaders(r: { start: number; end: number }, size: number): Record<string, string> {
+  return {
+    'content-range': `bytes ${r.start}-${r.end}/${size}`,
+    'content-length': String(r.end - r.start + 1),
+  };
+}
