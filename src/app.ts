@@ -1,0 +1,93 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import {
+  TypeBoxValidatorCompiler,
+  registerAjvFormats,
+  type TypeBoxTypeProvider,
+} from '@fastify/type-provider-typebox';
+import type { Container } from './container.js';
+import { frameworkErrors, installErrorHandling } from './platform/http/errors.js';
+import { installAuthentication } from './platform/http/principal-hook.js';
+import { installRateLimit } from './platform/http/rate-limit.js';
+import { ErrorBody } from './platform/http/schemas.js';
+import { newId } from './platform/ids.js';
+import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
+import { outboxRoutes } from './modules/accounts/outbox.routes.js';
+import { keysRoutes } from './modules/keys/keys.routes.js';
+import { accessRoutes } from './modules/access/access.routes.js';
+import { installHttpMetrics } from './modules/ops/metrics.js';
+import { opsRootRoutes, statusRoutes } from './modules/ops/ops.routes.js';
+import { blobsRoutes } from './modules/blobs/blobs.routes.js';
+import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
+import { tusRoutes } from './modules/recordings/tus.routes.js';
+import { VERSION } from './version.js';
+
+registerAjvFormats();
+
+export const API_PREFIX = '/api/v1';
+
+export interface BuildOptions {
+  /** Sees every route as it is added (the route table for tests and tooling). */
+  onRoute?: (route: RouteOptions) => void;
+}
+
+/** Builds the HTTP app over a container; tests use it with `app.inject`. */
+export async function buildApp(c: Container, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: c.logger as FastifyBaseLogger,
+    trustProxy: c.config.trustProxy,
+    bodyLimit: c.config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: () => newId('req'),
+    // Room for a signed blob URL's token: a 1,024-byte key is 1,366 base64url characters.
+    // Ids are far shorter and every param is schema-checked anyway.
+    routerOptions: { maxParamLength: 1400, ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    frameworkErrors,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.addSchema(ErrorBody);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  installErrorHandling(app);
+  installAuthentication(app, c.authenticator);
+  // After authentication: the bucket is the workspace the principal acts in.
+  installRateLimit(app, c.rateLimiter);
+  installHttpMetrics(app, c.metrics);
+  // Before any route: the OpenAPI generator learns routes through an onRoute hook.
+  await registerOpenApi(app, { version: VERSION, apiPrefix: API_PREFIX });
+  await app.register(opsRootRoutes, { health: c.health, metrics: c.metricsAccess });
+
+  await app.register(
+    async (api) => {
+      await api.register(workspacesRoutes, { workspaces: c.workspaces });
+      await api.register(auditRoutes, { auditQuery: c.auditQuery });
+      await api.register(accountsRoutes, {
+        accounts: c.accounts,
+        profile: c.profile,
+        emails: c.accountEmails,
+      });
+      await api.register(outboxRoutes, { outbox: c.outbox });
+      await api.register(keysRoutes, { keys: c.keys, base: '/keys' });
+      await api.register(accessRoutes, { accessAdmin: c.accessAdmin });
+      await api.register(statusRoutes, { status: c.status });
+      await api.register(recordingsRoutes, {
+        recordings: c.recordings.recordings,
+        uploads: c.recordings.uploads,
+        maxUploadBytes: c.recordings.maxUploadBytes,
+      });
+      await api.register(tusRoutes, { tus: c.recordings.tus });
+      await api.register(blobsRoutes, { links: c.blobLinks });
+    },
+    { prefix: API_PREFIX },
+  );
+  // Spec 004's unversioned key paths, served by the same handlers.
+  await app.register(keysRoutes, { keys: c.keys, base: '/me/api-keys', prefix: '/api' });
+
+  return app;
+}

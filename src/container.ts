@@ -1,0 +1,260 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './platform/db/database.js';
+import { migrateToLatest } from './platform/db/migrations/index.js';
+import { AccessRepository } from './platform/auth/access.repository.js';
+import { AccessService } from './platform/auth/access.js';
+import { Authenticator } from './platform/auth/authenticator.js';
+import { CredentialsRepository } from './platform/auth/credentials.repository.js';
+import { SessionTokens } from './platform/auth/tokens.js';
+import { Mailer } from './platform/mail/mailer.js';
+import { AuditRepository } from './modules/audit/audit.repository.js';
+import { AuditWriter } from './modules/audit/audit.service.js';
+import { UsageRepository } from './modules/usage/usage.repository.js';
+import { UsageService } from './modules/usage/usage.service.js';
+import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
+import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
+import { KeysRepository } from './modules/keys/keys.repository.js';
+import { KeysService } from './modules/keys/keys.service.js';
+import { createAccessAdmin } from './modules/access/access.module.js';
+import type { AccessAdmin } from './modules/access/access.routes.js';
+import { AuditQueryService } from './modules/audit/audit.query.service.js';
+import { HealthService } from './modules/ops/health.service.js';
+import { Metrics } from './modules/ops/metrics.js';
+import { MetricsService } from './modules/ops/metrics.service.js';
+import { MetricsTokenResolver } from './modules/ops/metrics-token.js';
+import { StatusService } from './modules/ops/status.service.js';
+import { VERSION } from './version.js';
+import { createAccountsModule } from './modules/accounts/accounts.module.js';
+import type { AccountsService } from './modules/accounts/accounts.service.js';
+import type { AccountEmailsService } from './modules/accounts/account-emails.service.js';
+import type { ProfileService } from './modules/accounts/profile.service.js';
+import type { OutboxService } from './modules/accounts/outbox.service.js';
+import { createRateLimiter, type RateLimiter } from './platform/ratelimit/index.js';
+import type { JobQueue } from './platform/queue/index.js';
+import { queueFromConfig } from './platform/jobs/queue-from-config.js';
+import { jobCatalogue, type CatalogueOptions, type JobFactory } from './platform/jobs/catalogue.js';
+import { JobRegistrar } from './platform/jobs/workers.js';
+import { createBlobStore, type BlobStore } from './platform/storage/index.js';
+import { BlobLinksService } from './modules/blobs/blobs.service.js';
+import { createRecordingsModule, type RecordingsModule } from './modules/recordings/recordings.module.js';
+
+/**
+ * Wires ports, repositories and services from config, once per process. Routes,
+ * workers, the CLI and the MCP server all get their services from here.
+ */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  tokens: SessionTokens;
+  authenticator: Authenticator;
+  access: AccessService;
+  audit: AuditWriter;
+  auditRepo: AuditRepository;
+  mailer: Mailer;
+  usage: UsageService;
+  workspaces: WorkspacesService;
+  workspacesRepo: WorkspacesRepository;
+  keys: KeysService;
+  /** RBAC administration: workspace users, groups and access policies (spec 003). */
+  accessAdmin: AccessAdmin;
+  /** Sign-up, login, sessions and the CLI's owner bootstrap. */
+  accounts: AccountsService;
+  /** The signed-in user's own account (GET/PATCH/DELETE /auth/me). */
+  profile: ProfileService;
+  /** Verification and password-reset mails. */
+  accountEmails: AccountEmailsService;
+  /** The instance admin's view of the mail outbox. */
+  outbox: OutboxService;
+  auditQuery: AuditQueryService;
+  /** This instance's Prometheus registry; modules add their own metrics to it. */
+  metrics: Metrics;
+  metricsAccess: MetricsService;
+  health: HealthService;
+  status: StatusService;
+  /** Per-workspace request limits; counters in Redis when IRIS_REDIS_URL is set. */
+  rateLimiter: RateLimiter;
+  /** Blob storage: local disk under the data dir by default, S3 for an s3:// IRIS_STORAGE_URL. */
+  blobs: BlobStore;
+  /** Serves the local store's signed URLs (GET /api/v1/blobs/:token). */
+  blobLinks: BlobLinksService;
+  /**
+   * The job queue (database by default, BullMQ for a redis:// IRIS_QUEUE_URL) with every
+   * job of the catalogue registered. Any process may enqueue; only `serve` and `worker`
+   * processes start workers on it (see server.ts).
+   */
+  queue: JobQueue;
+  /** What this process registered, with per-process run counts for /health. */
+  jobs: JobRegistrar;
+  /** Period of the self-rescheduling `maintenance.prune` job. */
+  maintenanceIntervalMs: number;
+  /** Recordings core: uploads (multipart, stub + PUT, tus), reading, video, delete, pipeline stages. */
+  recordings: RecordingsModule;
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  /** Jobs registered next to the catalogue's (tests and embedding programs). */
+  extraJobs?: JobFactory[];
+  catalogue?: CatalogueOptions;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        '*.password',
+        '*.token',
+        '*.plaintext',
+        '*.secret',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function createContainer(
+  config: Config,
+  logger: Logger = createLogger(config),
+  options: ContainerOptions = {},
+): Promise<Container> {
+  const database = openDatabase(config.databaseUrl);
+  await migrateToLatest(database);
+  const { db } = database;
+
+  const tokens = new SessionTokens(config.secret);
+  const auditRepo = new AuditRepository(db, database.dialect);
+  const audit = new AuditWriter(auditRepo, logger);
+  const access = new AccessService(new AccessRepository(db), audit);
+  const authenticator = new Authenticator(
+    new CredentialsRepository(db),
+    tokens,
+    logger,
+    config.ssoEmailHeader,
+  );
+  const mailer = new Mailer(db, logger, config.smtpUrl, config.mailFrom);
+  const usage = new UsageService(new UsageRepository(db), logger);
+  const workspacesRepo = new WorkspacesRepository(db);
+  const workspaces = new WorkspacesService({
+    repo: workspacesRepo,
+    access,
+    audit,
+    mailer,
+    usage,
+    publicUrl: config.publicUrl,
+  });
+  const accountsModule = createAccountsModule({
+    db,
+    config,
+    logger,
+    tokens,
+    audit,
+    access,
+    mailer,
+    workspaces,
+    workspacesRepo,
+  });
+
+  const keys = new KeysService({ repo: new KeysRepository(db), workspaces: workspacesRepo, access, audit });
+  const accessAdmin = createAccessAdmin({
+    db,
+    dialect: database.dialect,
+    access,
+    audit,
+    mailer,
+    workspaces: workspacesRepo,
+    publicUrl: config.publicUrl,
+    passwordCost: config.passwordCost,
+  });
+
+  const auditQuery = new AuditQueryService({ repo: auditRepo, access, audit });
+  const metrics = new Metrics(VERSION);
+  const metricsAccess = new MetricsService(metrics, access);
+  if (config.metricsToken) authenticator.addResolver(new MetricsTokenResolver(config.metricsToken));
+  const health = new HealthService(database, VERSION, logger);
+  const status = new StatusService({ access, database, logger, version: VERSION, role: config.role });
+  const rateLimiter = await createRateLimiter(config, logger, {
+    access: new AccessRepository(db),
+    workspaces: workspacesRepo,
+    usage,
+  });
+
+  const blobs = createBlobStore({
+    storageUrl: config.storageUrl,
+    dataDir: config.dataDir,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+  });
+  await blobs.init();
+  const blobLinks = new BlobLinksService(blobs, config.secret);
+
+  const queue = queueFromConfig(config, database, logger.child({ component: 'queue' }));
+  const jobs = new JobRegistrar(queue);
+  const jobDeps = { config, logger, database, queue, blobs };
+  const catalogue = jobCatalogue(jobDeps, options.catalogue);
+  jobs.register(catalogue.definitions);
+  for (const factory of options.extraJobs ?? []) jobs.register(factory(jobDeps));
+
+  const recordings = createRecordingsModule({
+    db,
+    access,
+    audit,
+    usage,
+    blobs,
+    queue,
+    logger,
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    apiPrefix: '/api/v1', // app.ts's API_PREFIX (not imported: app.ts depends on this file)
+  });
+  await recordings.init();
+  jobs.register(recordings.jobs);
+
+  return {
+    config,
+    logger,
+    database,
+    tokens,
+    authenticator,
+    access,
+    audit,
+    auditRepo,
+    mailer,
+    usage,
+    workspaces,
+    workspacesRepo,
+    keys,
+    accessAdmin,
+    accounts: accountsModule.accounts,
+    profile: accountsModule.profile,
+    accountEmails: accountsModule.emails,
+    outbox: accountsModule.outbox,
+    auditQuery,
+    metrics,
+    metricsAccess,
+    health,
+    status,
+    rateLimiter,
+    blobs,
+    blobLinks,
+    queue,
+    jobs,
+    maintenanceIntervalMs: catalogue.maintenanceIntervalMs,
+    recordings,
+    async close() {
+      // First: running handlers may still use everything below.
+      await queue.close();
+      await rateLimiter.close();
+      await usage.stop();
+      // Reset mails are prepared after the response; let them finish first.
+      await accountsModule.emails.idle();
+      mailer.close();
+      await blobs.close();
+      await database.close();
+    },
+  };
+}
