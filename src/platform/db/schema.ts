@@ -193,6 +193,62 @@ export interface JobsTable {
   finished_at: Time | null;
 }
 
+/** A keyframe kept by the frames stage, with what OCR and enrichment found on it. */
+export interface RecordingFramesTable {
+  id: string;
+  recording_id: string;
+  workspace_id: string;
+  idx: number;
+  timestamp_seconds: number;
+  image_key: string;
+  width: number | null;
+  height: number | null;
+  phash: string | null;
+  ocr_text: string | null;
+  ocr_words: Json | null;
+  ocr_confidence: number | null;
+  description: string | null;
+  url: string | null;
+  app: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+/** One timestamped transcript segment. */
+export interface RecordingSegmentsTable {
+  recording_id: string;
+  idx: number;
+  start_seconds: number;
+  end_seconds: number;
+  text: string;
+  confidence: number | null;
+  speaker: string | null;
+}
+
+/** Recording-level context written by the enrich stage. */
+export interface RecordingContextTable {
+  recording_id: string;
+  summary: string | null;
+  timeline: Json | null;
+  actions: Json | null;
+  urls: Json | null;
+  apps: Json | null;
+  tags: Json | null;
+  language: string | null;
+  engines: Json | null;
+  updated_at: Time;
+}
+
+/** A public share link of a recording; revoked links keep their row and never work again. */
+export interface RecordingSharesTable {
+  id: string;
+  recording_id: string;
+  workspace_id: string;
+  created_by: string | null;
+  created_at: Time;
+  revoked_at: Time | null;
+}
+
 /** A recording of any source (spec 000); files live in blob storage under `ws/<ws>/rec/<id>/`. */
 export interface RecordingsTable {
   id: string;
@@ -255,4 +311,8 @@ export interface DB {
   jobs: JobsTable;
   recordings: RecordingsTable;
   recording_stages: RecordingStagesTable;
+  recording_frames: RecordingFramesTable;
+  recording_segments: RecordingSegmentsTable;
+  recording_context: RecordingContextTable;
+  recording_shares: RecordingSharesTable;
 }

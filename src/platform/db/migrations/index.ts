@@ -10,6 +10,7 @@ import { columnTypes, type IrisMigration } from './types.js';
 import { platform } from './0001_platform.js';
 import { jobs } from './0002_jobs.js';
 import { recordings } from './0003_recordings.js';
+import { pipeline } from './0004_pipeline.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -19,6 +20,7 @@ const HISTORY: Record<string, IrisMigration> = {
   '0001_platform': platform,
   '0002_jobs': jobs,
   '0003_recordings': recordings,
+  '0004_pipeline': pipeline,
 };
 
 class StaticProvider implements MigrationProvider {
