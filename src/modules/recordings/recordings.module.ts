@@ -13,6 +13,9 @@ import { RecordingPipeline } from './pipeline.js';
 import { ffprobeProber } from './probe-adapter.js';
 import { recordingJobs } from './recording.jobs.js';
 import { RecordingsRepository } from './recordings.repository.js';
+import { FramesRepository } from './frames.repository.js';
+import { SegmentsRepository } from './segments.repository.js';
+import { ContextRepository } from './context.repository.js';
 import { RecordingsService } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { TusUploads } from './tus.js';
@@ -35,6 +38,9 @@ export interface RecordingsModuleDeps {
 
 export interface RecordingsModule {
   repo: RecordingsRepository;
+  frames: FramesRepository;
+  segments: SegmentsRepository;
+  context: ContextRepository;
   recordings: RecordingsService;
   uploads: UploadsService;
   tus: TusUploads;
@@ -50,6 +56,9 @@ export interface RecordingsModule {
 /** Wires the recordings core: repository, upload paths, tus, reading, and the pipeline's first stage. */
 export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsModule {
   const repo = new RecordingsRepository(deps.db);
+  const frames = new FramesRepository(deps.db);
+  const segments = new SegmentsRepository(deps.db);
+  const context = new ContextRepository(deps.db);
   const probe = deps.probe ?? ffprobeProber;
   const uploadsDir = path.join(deps.dataDir, 'uploads');
   const logger = deps.logger.child({ module: 'recordings' });
@@ -94,6 +103,9 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
   const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
   return {
     repo,
+    frames,
+    segments,
+    context,
     recordings,
     uploads,
     tus,
