@@ -15,9 +15,7 @@ import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContainer } from '../src/container.js';
-import { codec } from '../src/platform/db/codec.js';
-import { generateApiKey } from '../src/platform/auth/tokens.js';
-import { newId } from '../src/platform/ids.js';
+import { seedBenchUser } from './seed.js';
 
 export interface HttpBenchResult {
   name: string;
@@ -55,58 +53,21 @@ async function serve(): Promise<void> {
     { secret: 'bench-secret-bench-secret-bench-secret-00', logLevel: 'silent', passwordCost: 10 },
   );
   const c = await createContainer(config, pino({ level: 'silent' }));
-  const now = codec.now();
-  const userId = newId('usr');
-  const workspaceId = newId('ws');
-  const { db } = c.database;
-  await db
-    .insertInto('users')
-    .values({
-      id: userId,
-      email: 'bench@example.com',
-      name: 'Bench',
-      is_instance_admin: 0,
-      status: 'active',
-      created_at: now,
-      updated_at: now,
-      default_workspace_id: workspaceId,
-    })
-    .execute();
-  // The team plan: the benchmark measures the request path, not 429s.
-  await c.workspacesRepo.create(
-    { id: workspaceId, name: 'Bench', plan: 'team', created_by: userId, created_at: now, updated_at: now },
-    userId,
-  );
-  const key = generateApiKey();
-  await db
-    .insertInto('api_keys')
-    .values({
-      id: newId('key'),
-      workspace_id: workspaceId,
-      user_id: userId,
-      name: 'bench',
-      prefix: key.prefix,
-      key_hash: key.hash,
-      scopes: codec.json(['read']),
-      created_at: now,
-    })
-    .execute();
+  const { key } = await seedBenchUser(c, ['read']);
 
   // The limiter still runs on every request; only its ceiling is lifted.
   c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
   const iris = await buildApp(c);
   await iris.listen({ host: '127.0.0.1', port: 0 });
   const irisUrl = `http://127.0.0.1:${(iris.server.address() as { port: number }).port}/api/v1/workspaces`;
-  const sample = await (
-    await fetch(irisUrl, { headers: { authorization: `Bearer ${key.plaintext}` } })
-  ).json();
+  const sample = await (await fetch(irisUrl, { headers: { authorization: `Bearer ${key}` } })).json();
 
   const bare = Fastify();
   bare.get('/workspaces', async () => sample);
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/workspaces`;
 
-  process.send?.({ irisUrl, bareUrl, key: key.plaintext } satisfies Targets);
+  process.send?.({ irisUrl, bareUrl, key } satisfies Targets);
   process.once('disconnect', () => {
     void (async () => {
       await iris.close();
