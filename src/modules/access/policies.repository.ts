@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { codec, decode } from '../../platform/db/codec.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { AccessPolicy } from '../../platform/auth/policy.js';
+import { toAccessPolicy } from '../../platform/auth/access.repository.js';
 
 export interface StoredPolicy extends AccessPolicy {
   position: number;
@@ -20,12 +21,7 @@ export class PoliciesRepository {
       .orderBy('position')
       .execute();
     return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      effect: r.effect as AccessPolicy['effect'],
-      permissions: decode.json<AccessPolicy['permissions']>(r.permissions, []),
-      subjects: decode.json<AccessPolicy['subjects']>(r.subjects, {}),
-      conditions: decode.json<AccessPolicy['conditions']>(r.conditions, {}),
+      ...toAccessPolicy(r),
       position: decode.int(r.position),
       updated_at: decode.time(r.updated_at),
     }));

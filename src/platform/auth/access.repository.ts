@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { decode } from '../db/codec.js';
-import type { DB } from '../db/schema.js';
+import type { AccessPoliciesTable, DB } from '../db/schema.js';
 import type { AccessPolicy } from './policy.js';
 import type { Permission, Role } from './permissions.js';
 
@@ -49,14 +49,7 @@ export class AccessRepository {
       .where('workspace_id', '=', workspaceId)
       .orderBy('position')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      effect: r.effect as AccessPolicy['effect'],
-      permissions: decode.json(r.permissions, []),
-      subjects: decode.json(r.subjects, {}),
-      conditions: decode.json(r.conditions, {}),
-    }));
+    return rows.map(toAccessPolicy);
   }
 
   async defaultWorkspaceId(userId: string): Promise<string | undefined> {
@@ -82,4 +75,16 @@ export class AccessRepository {
       .executeTakeFirst();
     return first?.workspace_id;
   }
+}
+
+/** An access_policies row as the policy engine reads it (JSON columns decoded). */
+export function toAccessPolicy(r: Selectable<AccessPoliciesTable>): AccessPolicy {
+  return {
+    id: r.id,
+    name: r.name,
+    effect: r.effect as AccessPolicy['effect'],
+    permissions: decode.json<AccessPolicy['permissions']>(r.permissions, []),
+    subjects: decode.json<AccessPolicy['subjects']>(r.subjects, {}),
+    conditions: decode.json<AccessPolicy['conditions']>(r.conditions, {}),
+  };
 }
