@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types as Kysely sees them. Timestamps are ISO strings, JSON columns are text
  * (see codec.ts), booleans are 0/1 on write and decoded with `decode.bool` on read.
@@ -292,6 +294,35 @@ export interface RecordingStagesTable {
   updated_at: Time;
 }
 
+/**
+ * One searchable moment of a recording (title, summary, transcript segment, screen
+ * text), rebuilt by the index stage. Full-text lives beside it: the `search_fts` FTS5
+ * table on SQLite, a generated `tsv` column on PostgreSQL (neither typed here: only
+ * search.repository.ts reaches them, through raw SQL).
+ */
+export interface SearchDocumentsTable {
+  id: Generated<number>;
+  recording_id: string;
+  workspace_id: string;
+  kind: string;
+  ref: string | null;
+  timestamp_seconds: number | null;
+  text: string;
+}
+
+/** The embedding of one search document (Float32 little-endian bytes). */
+export interface RecordingEmbeddingsTable {
+  document_id: number;
+  recording_id: string;
+  workspace_id: string;
+  kind: string;
+  ref: string | null;
+  timestamp_seconds: number | null;
+  model: string;
+  dims: number;
+  vector: Uint8Array;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -315,4 +346,6 @@ export interface DB {
   recording_segments: RecordingSegmentsTable;
   recording_context: RecordingContextTable;
   recording_shares: RecordingSharesTable;
+  search_documents: SearchDocumentsTable;
+  recording_embeddings: RecordingEmbeddingsTable;
 }

@@ -11,6 +11,7 @@ import { platform } from './0001_platform.js';
 import { jobs } from './0002_jobs.js';
 import { recordings } from './0003_recordings.js';
 import { pipeline } from './0004_pipeline.js';
+import { search } from './0005_search.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -21,6 +22,7 @@ const HISTORY: Record<string, IrisMigration> = {
   '0002_jobs': jobs,
   '0003_recordings': recordings,
   '0004_pipeline': pipeline,
+  '0005_search': search,
 };
 
 class StaticProvider implements MigrationProvider {
