@@ -5388,6 +5388,200 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/recordings/{id}/share': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Share a recording publicly (idempotent: 201 new link, 200 the existing one)
+     * @description Anyone with the link can watch the recording and read its context, without signing in: the page `url`, and `api_url` with `/video`, `/frames`, `/og.png` and `/jsonld` under it. One link per recording; DELETE revokes it, and sharing again makes a new one.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `rec_…` id. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The public JSON (`/api/v1/share/:shareId`). */
+              api_url: string;
+              /** Format: date-time */
+              created_at: string;
+              recording_id: string;
+              /** @description Unguessable (192 random bits): whoever has it can watch. */
+              share_id: string;
+              /** @description The public page (`/share/:shareId`). */
+              url: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The public JSON (`/api/v1/share/:shareId`). */
+              api_url: string;
+              /** Format: date-time */
+              created_at: string;
+              recording_id: string;
+              /** @description Unguessable (192 random bits): whoever has it can watch. */
+              share_id: string;
+              /** @description The public page (`/share/:shareId`). */
+              url: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+        429: {
+          headers: {
+            /** @description Seconds to wait. */
+            'Retry-After'?: number;
+            'X-RateLimit-Limit'?: number;
+            'X-RateLimit-Remaining'?: number;
+            /** @description Seconds until the budget is full again. */
+            'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    /** Stop sharing: every public URL of the link answers 404 from now on */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `rec_…` id. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+        429: {
+          headers: {
+            /** @description Seconds to wait. */
+            'Retry-After'?: number;
+            'X-RateLimit-Limit'?: number;
+            'X-RateLimit-Remaining'?: number;
+            /** @description Seconds until the budget is full again. */
+            'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/recordings/{id}/status': {
     parameters: {
       query?: never;
@@ -6097,6 +6291,560 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/search': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Search recordings: ranked recordings with snippets and the moments that matched
+     * @description Full text over titles, summaries, transcripts and screen text (SQLite FTS5 or PostgreSQL tsvector), fused with vector similarity when an embedder is configured. Without `workspace_id`, searches every workspace you can read (an API key: its own workspace). Scope: read.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /**
+             * @description Recordings to return, clamped to 1–50.
+             * @default 10
+             */
+            limit?: number;
+            /** @description Words to find. Any text is accepted: punctuation and search operators are treated as separators; the last word also matches as a prefix. 400 when it holds no letter or digit. */
+            query: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description The best-matching moments (up to 3), in time order. */
+                moments: {
+                  /** @description Plain text (not HTML), at most ~200 characters, `…` where cut; each word that matched the query is wrapped in « and ». */
+                  snippet: string;
+                  /** @enum {unknown} */
+                  source: 'transcript' | 'screen';
+                  /** @description The transcript segment or screen text (cut at 500 characters). */
+                  text: string;
+                  /** @description Where the moment starts in the recording. */
+                  timestamp_seconds: number;
+                }[];
+                recording: {
+                  /** Format: date-time */
+                  created_at: string;
+                  duration_seconds: number | null;
+                  id: string;
+                  processed_at: string | null;
+                  /** @enum {unknown} */
+                  source: 'upload' | 'camera' | 'node' | 'interview';
+                  /** @enum {unknown} */
+                  status: 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+                  title: string;
+                  workspace_id: string;
+                };
+                /** @description Higher is better; comparable only within one response. */
+                score: number;
+                /** @description From the summary or the best-matching moment. Plain text (not HTML), at most ~200 characters, `…` where cut; each word that matched the query is wrapped in « and ». */
+                snippet: string;
+              }[];
+              /**
+               * @description `hybrid` when an embedder is configured and answered: full text fused with vectors.
+               * @enum {unknown}
+               */
+              mode: 'keyword' | 'hybrid';
+              query: string;
+              /** @description Recordings that matched, beyond `limit`. */
+              total: number;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+        429: {
+          headers: {
+            /** @description Seconds to wait. */
+            'Retry-After'?: number;
+            'X-RateLimit-Limit'?: number;
+            'X-RateLimit-Remaining'?: number;
+            /** @description Seconds until the budget is full again. */
+            'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A shared recording: metadata and context (no authentication)
+     * @description Title, duration, size, poster, the video URL and the context (summary, timeline, transcript, actions, urls, apps, tags). Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              context: {
+                actions: {
+                  due?: string | null;
+                  owner?: string | null;
+                  text: string;
+                  timestamp_seconds?: number | null;
+                }[];
+                apps: {
+                  name: string;
+                  seconds: number;
+                }[];
+                summary: string | null;
+                tags: string[];
+                timeline: {
+                  end_seconds: number;
+                  start_seconds: number;
+                  text?: string;
+                  title: string;
+                }[];
+                transcript: {
+                  end_seconds: number;
+                  speaker: string | null;
+                  start_seconds: number;
+                  text: string;
+                }[];
+                urls: {
+                  first_seen_seconds: number | null;
+                  url: string;
+                }[];
+              };
+              /** Format: date-time */
+              created_at: string;
+              duration_seconds: number | null;
+              frames_url: string;
+              has_audio: boolean | null;
+              has_video: boolean | null;
+              height: number | null;
+              jsonld_url: string;
+              og_image_url: string;
+              page_url: string;
+              poster_url: string | null;
+              share_id: string;
+              /** @enum {unknown} */
+              status: 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
+              title: string;
+              video_url: string;
+              width: number | null;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/frames': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A shared recording's keyframes with signed image URLs, OCR text, url and app
+     * @description Image URLs are signed and expire after 15 minutes; ask again for fresh ones. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                app: string | null;
+                description: string | null;
+                height: number | null;
+                id: string;
+                /** @description Signed, expiring image URL. */
+                image_url: string;
+                index: number;
+                ocr_text: string | null;
+                timestamp_seconds: number;
+                url: string | null;
+                width: number | null;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/jsonld': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * schema.org VideoObject (JSON-LD) of a shared recording
+     * @description name, description, thumbnailUrl, uploadDate, duration (ISO 8601), contentUrl, embedUrl, transcript. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description schema.org VideoObject (AudioObject without picture). */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              '@context': string;
+              '@type': string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/og.png': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Open Graph image: 1200×630 PNG with the poster and the title
+     * @description Cached for 5 minutes by browsers and shared caches. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The image. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/png': string;
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/video': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stream a shared recording (Range supported), or 302 to a presigned URL with S3 storage
+     * @description Same as the private /recordings/:id/video: one byte range gives 206, a range outside the file 416 with `Content-Range: bytes *\/<size>`, HEAD the headers only. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The video (or audio), or the requested byte range of it. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
+          };
+        };
+        /** @description The video (or audio), or the requested byte range of it. */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
+          };
+        };
+        /** @description Redirect to a presigned S3 URL (S3 storage). */
+        302: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    /**
+     * Stream a shared recording (Range supported), or 302 to a presigned URL with S3 storage
+     * @description Same as the private /recordings/:id/video: one byte range gives 206, a range outside the file 416 with `Content-Range: bytes *\/<size>`, HEAD the headers only. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    head: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The video (or audio), or the requested byte range of it. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
+          };
+        };
+        /** @description The video (or audio), or the requested byte range of it. */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
+          };
+        };
+        /** @description Redirect to a presigned S3 URL (S3 storage). */
+        302: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
     patch?: never;
     trace?: never;
   };
@@ -8185,6 +8933,56 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/share/{shareId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public page of a shared recording (HTML, no authentication)
+     * @description Player, summary, timeline, action items and transcript, with Open Graph and Twitter meta tags and the JSON-LD VideoObject. Unknown and revoked links get a small HTML 404.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The page. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
+          };
+        };
+        /** @description No such share (unknown or revoked). */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/html': string;
           };
         };
       };
