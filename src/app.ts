@@ -22,6 +22,7 @@ import { opsRootRoutes, statusRoutes } from './modules/ops/ops.routes.js';
 import { blobsRoutes } from './modules/blobs/blobs.routes.js';
 import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
 import { tusRoutes } from './modules/recordings/tus.routes.js';
+import { searchRoutes } from './modules/search/search.routes.js';
 import { VERSION } from './version.js';
 
 registerAjvFormats();
@@ -82,6 +83,7 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
         maxUploadBytes: c.recordings.maxUploadBytes,
       });
       await api.register(tusRoutes, { tus: c.recordings.tus });
+      await api.register(searchRoutes, { search: c.search.service });
       await api.register(blobsRoutes, { links: c.blobLinks });
     },
     { prefix: API_PREFIX },

@@ -38,6 +38,8 @@ import { JobRegistrar } from './platform/jobs/workers.js';
 import { createBlobStore, type BlobStore } from './platform/storage/index.js';
 import { BlobLinksService } from './modules/blobs/blobs.service.js';
 import { createRecordingsModule, type RecordingsModule } from './modules/recordings/recordings.module.js';
+import { createSearchModule, type SearchModule } from './modules/search/search.module.js';
+import { selectEmbedder } from './engines/embed/select.js';
 
 /**
  * Wires ports, repositories and services from config, once per process. Routes,
@@ -91,6 +93,8 @@ export interface Container {
   maintenanceIntervalMs: number;
   /** Recordings core: uploads (multipart, stub + PUT, tus), reading, video, delete, pipeline stages. */
   recordings: RecordingsModule;
+  /** POST /search and the pipeline's `index` stage (full text; vectors with an embedder). */
+  search: SearchModule;
   close(): Promise<void>;
 }
 
@@ -213,6 +217,16 @@ export async function createContainer(
   });
   await recordings.init();
   jobs.register(recordings.jobs);
+  const search = createSearchModule({
+    db,
+    dialect: database.dialect,
+    access,
+    workspaces: workspacesRepo,
+    recordings,
+    logger,
+    embedder: selectEmbedder(config.engines),
+  });
+  jobs.register(search.jobs);
 
   return {
     config,
@@ -245,6 +259,7 @@ export async function createContainer(
     jobs,
     maintenanceIntervalMs: catalogue.maintenanceIntervalMs,
     recordings,
+    search,
     async close() {
       // First: running handlers may still use everything below.
       await queue.close();
