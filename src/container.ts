@@ -38,6 +38,9 @@ import { JobRegistrar } from './platform/jobs/workers.js';
 import { createBlobStore, type BlobStore } from './platform/storage/index.js';
 import { BlobLinksService } from './modules/blobs/blobs.service.js';
 import { createRecordingsModule, type RecordingsModule } from './modules/recordings/recordings.module.js';
+import { createSharingModule } from './modules/sharing/sharing.module.js';
+import type { SharesService } from './modules/sharing/shares.service.js';
+import type { PublicShareService } from './modules/sharing/public-share.service.js';
 import { createSearchModule, type SearchModule } from './modules/search/search.module.js';
 import { selectEmbedder } from './engines/embed/select.js';
 
@@ -93,6 +96,8 @@ export interface Container {
   maintenanceIntervalMs: number;
   /** Recordings core: uploads (multipart, stub + PUT, tus), reading, video, delete, pipeline stages. */
   recordings: RecordingsModule;
+  /** Public share links: share/unshare, and the unauthenticated share page and API. */
+  sharing: { shares: SharesService; publicShares: PublicShareService };
   /** POST /search and the pipeline's `index` stage (full text; vectors with an embedder). */
   search: SearchModule;
   close(): Promise<void>;
@@ -115,6 +120,10 @@ export function createLogger(config: Config): Logger {
         '*.token',
         '*.plaintext',
         '*.secret',
+        // Engine API keys (Config.engines.{asr.openai,llm,embed}.apiKey).
+        '*.apiKey',
+        '*.*.apiKey',
+        '*.*.*.apiKey',
       ],
       censor: '[redacted]',
     },
@@ -143,12 +152,21 @@ export async function createContainer(
   const mailer = new Mailer(db, logger, config.smtpUrl, config.mailFrom);
   const usage = new UsageService(new UsageRepository(db), logger);
   const workspacesRepo = new WorkspacesRepository(db);
+  const blobs = createBlobStore({
+    storageUrl: config.storageUrl,
+    dataDir: config.dataDir,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+  });
+  await blobs.init();
   const workspaces = new WorkspacesService({
     repo: workspacesRepo,
     access,
     audit,
     mailer,
     usage,
+    blobs,
+    logger: logger.child({ module: 'workspaces' }),
     publicUrl: config.publicUrl,
   });
   const accountsModule = createAccountsModule({
@@ -161,6 +179,7 @@ export async function createContainer(
     mailer,
     workspaces,
     workspacesRepo,
+    blobs,
   });
 
   const keys = new KeysService({ repo: new KeysRepository(db), workspaces: workspacesRepo, access, audit });
@@ -187,13 +206,6 @@ export async function createContainer(
     usage,
   });
 
-  const blobs = createBlobStore({
-    storageUrl: config.storageUrl,
-    dataDir: config.dataDir,
-    secret: config.secret,
-    publicUrl: config.publicUrl,
-  });
-  await blobs.init();
   const blobLinks = new BlobLinksService(blobs, config.secret);
 
   const queue = queueFromConfig(config, database, logger.child({ component: 'queue' }));
@@ -203,7 +215,17 @@ export async function createContainer(
   jobs.register(catalogue.definitions);
   for (const factory of options.extraJobs ?? []) jobs.register(factory(jobDeps));
 
+  const sharing = createSharingModule({
+    db,
+    dialect: database.dialect,
+    access,
+    audit,
+    blobs,
+    publicUrl: config.publicUrl,
+    apiPrefix: '/api/v1',
+  });
   const recordings = createRecordingsModule({
+    shares: sharing.shares,
     db,
     access,
     audit,
@@ -214,6 +236,7 @@ export async function createContainer(
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,
     apiPrefix: '/api/v1', // app.ts's API_PREFIX (not imported: app.ts depends on this file)
+    engines: config.engines,
   });
   await recordings.init();
   jobs.register(recordings.jobs);
@@ -259,6 +282,7 @@ export async function createContainer(
     jobs,
     maintenanceIntervalMs: catalogue.maintenanceIntervalMs,
     recordings,
+    sharing: { shares: sharing.shares, publicShares: sharing.publicShares(recordings) },
     search,
     async close() {
       // First: running handlers may still use everything below.

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+import { hashPassword } from '../../src/platform/auth/passwords.js';
+import { workspacePrefix } from '../../src/platform/storage/index.js';
 import { DIALECTS } from '../helpers/db.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
 
@@ -145,5 +148,56 @@ describe.each(DIALECTS)('workspaces and members on %s', (dialect) => {
     expect(anon.headers['www-authenticate']).toContain('Bearer');
     const tampered = await t.call('GET', '/api/v1/workspaces', { token: `${u.token.slice(0, -2)}xx` });
     expect(tampered.statusCode).toBe(401);
+  });
+});
+
+describe.each(DIALECTS)('deleting workspaces removes their files on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(dialect);
+  });
+  afterAll(async () => t?.close());
+
+  const keysUnder = async (prefix: string) => {
+    const keys: string[] = [];
+    for await (const key of t.c.blobs.list(prefix)) keys.push(key);
+    return keys;
+  };
+  const putFile = (workspaceId: string, name: string) =>
+    t.c.blobs.put(`${workspacePrefix(workspaceId)}rec/rec_x/${name}`, Readable.from([Buffer.from(name)]), {
+      contentType: 'application/octet-stream',
+    });
+
+  it('deletes every stored file of a deleted workspace and nothing of others', async () => {
+    const owner = await seedUser(t);
+    const created = await t.call('POST', '/api/v1/workspaces', {
+      token: owner.token,
+      body: { name: 'Doomed' },
+    });
+    const doomed = created.json().id as string;
+    await putFile(doomed, 'original');
+    await putFile(doomed, 'derived/poster.jpg');
+    await putFile(owner.workspaceId, 'original');
+
+    const del = await t.call('DELETE', `/api/v1/workspaces/${doomed}`, { token: owner.token });
+    expect(del.statusCode).toBe(204);
+    expect(await keysUnder(workspacePrefix(doomed))).toEqual([]);
+    expect(await keysUnder(workspacePrefix(owner.workspaceId))).toHaveLength(1);
+  });
+
+  it('deletes the files of the workspaces that go with a deleted account', async () => {
+    const solo = await seedUser(t);
+    await putFile(solo.workspaceId, 'original');
+    await t.c.database.db
+      .updateTable('users')
+      .set({ password_hash: await hashPassword('correct horse battery', 10) })
+      .where('id', '=', solo.userId)
+      .execute();
+    const gone = await t.call('DELETE', '/api/v1/auth/me', {
+      token: solo.token,
+      body: { password: 'correct horse battery' },
+    });
+    expect(gone.statusCode, gone.body).toBe(204);
+    expect(await keysUnder(workspacePrefix(solo.workspaceId))).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import type { BlobStore } from '../../platform/storage/index.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -36,6 +37,8 @@ export function createAccountsModule(deps: {
   mailer: Mailer;
   workspaces: WorkspacesService;
   workspacesRepo: WorkspacesRepository;
+  /** Files of workspaces deleted with an account. */
+  blobs: Pick<BlobStore, 'deletePrefix'>;
 }): AccountsModule {
   const { db, config, audit } = deps;
   const repo = new AccountsRepository(db);
@@ -67,6 +70,8 @@ export function createAccountsModule(deps: {
     throttle,
     audit,
     passwordCost: config.passwordCost,
+    blobs: deps.blobs,
+    logger: deps.logger.child({ module: 'accounts' }),
   });
   const outbox = new OutboxService(new OutboxRepository(db), audit);
   return { accounts, profile, emails, outbox };

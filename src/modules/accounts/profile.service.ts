@@ -7,6 +7,9 @@ import type { AuditWriter } from '../audit/audit.service.js';
 import type { WorkspacesRepository } from '../workspaces/workspaces.repository.js';
 import { publicUser, type AccountsRepository, type UserWithSecret } from './accounts.repository.js';
 import type { LoginThrottle } from './login-throttle.js';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../../platform/storage/index.js';
+import { purgeWorkspaceFiles } from '../workspaces/workspace-files.js';
 
 export interface ProfileDeps {
   repo: AccountsRepository;
@@ -15,6 +18,8 @@ export interface ProfileDeps {
   throttle: LoginThrottle;
   audit: AuditWriter;
   passwordCost: number;
+  blobs: Pick<BlobStore, 'deletePrefix'>;
+  logger: Logger;
 }
 
 export interface ProfilePatch {
@@ -131,6 +136,7 @@ export class ProfileService {
       await repo.deleteWorkspaces(solo);
       await repo.deleteUser(user.id);
     });
+    await purgeWorkspaceFiles(this.d.blobs, this.d.logger, solo);
     const entry = {
       action: 'user.delete',
       target: { type: 'user', id: user.id },

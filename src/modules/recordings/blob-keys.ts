@@ -1,3 +1,5 @@
+import { workspacePrefix } from '../../platform/storage/index.js';
+
 /**
  * Where a recording's files live in blob storage. Everything of one recording sits
  * under one prefix, so deleting the recording is one `deletePrefix` and nothing can be
@@ -5,7 +7,7 @@
  * put their outputs under `derived/` (e.g. `derived/playback.mp4`, `derived/frames/…`).
  */
 export const recordingPrefix = (workspaceId: string, recordingId: string) =>
-  `ws/${workspaceId}/rec/${recordingId}/`;
+  `${workspacePrefix(workspaceId)}rec/${recordingId}/`;
 
 export const originalKey = (workspaceId: string, recordingId: string) =>
   `${recordingPrefix(workspaceId, recordingId)}original`;

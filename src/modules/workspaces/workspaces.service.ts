@@ -11,6 +11,9 @@ import type { AuditWriter } from '../audit/audit.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { currentPeriod } from '../usage/usage.service.js';
 import { planOf } from './plans.js';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../../platform/storage/index.js';
+import { purgeWorkspaceFiles } from './workspace-files.js';
 import type { Invite, Workspace, WorkspacesRepository } from './workspaces.repository.js';
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -21,6 +24,9 @@ export interface WorkspaceDeps {
   audit: AuditWriter;
   mailer: Mailer;
   usage: UsageService;
+  /** Stored files: deleting a workspace removes everything under its prefix. */
+  blobs: Pick<BlobStore, 'deletePrefix'>;
+  logger: Logger;
   publicUrl: string;
 }
 
@@ -121,6 +127,7 @@ export class WorkspacesService {
     if (access.role !== 'owner') throw forbidden('Only an owner can delete a workspace.');
     const before = await this.d.repo.find(id);
     await this.d.repo.delete(id);
+    await purgeWorkspaceFiles(this.d.blobs, this.d.logger, [id]);
     await this.d.audit.record(principal, {
       workspaceId: id,
       action: 'workspace.delete',

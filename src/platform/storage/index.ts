@@ -6,7 +6,7 @@ import { S3BlobStore } from './s3.js';
 import { parseS3Url } from './s3-url.js';
 
 export * from './port.js';
-export { validateKey, validatePrefix, MAX_KEY_BYTES } from './keys.js';
+export { validateKey, validatePrefix, workspacePrefix, MAX_KEY_BYTES } from './keys.js';
 export { LocalBlobStore, type LocalBlobStoreOptions } from './local.js';
 export { S3BlobStore, type S3BlobStoreOptions } from './s3.js';
 export { parseS3Url, type S3Location, type S3Credentials } from './s3-url.js';

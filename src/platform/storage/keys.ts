@@ -85,3 +85,6 @@ export function validateMaxBytes(maxBytes: number | undefined): void {
     throw invalid('maxBytes must be a non-negative integer.');
   }
 }
+
+/** Everything a workspace stores lives under this prefix, so deleting it is one deletePrefix. */
+export const workspacePrefix = (workspaceId: string): string => `ws/${workspaceId}/`;
