@@ -14,4 +14,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The dashboard runs in the browser; its service worker in a worker scope.
+  { files: ['web/src/**'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['web/public/sw.js'], languageOptions: { globals: { ...globals.serviceworker } } },
 );

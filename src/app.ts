@@ -23,6 +23,7 @@ import { blobsRoutes } from './modules/blobs/blobs.routes.js';
 import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
 import { tusRoutes } from './modules/recordings/tus.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
+import { webRoutes } from './modules/web/web.routes.js';
 import { VERSION } from './version.js';
 
 registerAjvFormats();
@@ -90,6 +91,8 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
   );
   // Spec 004's unversioned key paths, served by the same handlers.
   await app.register(keysRoutes, { keys: c.keys, base: '/me/api-keys', prefix: '/api' });
+  // The dashboard at `/`; its catch-all never shadows the routes above.
+  await app.register(webRoutes);
 
   return app;
 }

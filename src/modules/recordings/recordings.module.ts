@@ -20,6 +20,12 @@ import { RecordingsService } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { TusUploads } from './tus.js';
 import { UploadsService } from './uploads.service.js';
+import { loadEngineConfig, type EngineConfig } from '../../engines/asr/engine-config.js';
+import { selectSpeechToText } from '../../engines/asr/select.js';
+import { selectLanguageModel } from '../../engines/llm/select.js';
+import { ContextService } from './context.service.js';
+import { transcribeJob } from './stages/transcribe.job.js';
+import { enrichJob } from './stages/enrich.job.js';
 
 export interface RecordingsModuleDeps {
   db: Kysely<DB>;
@@ -34,6 +40,8 @@ export interface RecordingsModuleDeps {
   apiPrefix: string;
   /** Defaults to ffprobe from src/engines/ffmpeg. */
   probe?: Prober;
+  /** Speech-to-text and LLM for the transcribe and enrich stages (Config.engines); defaults to auto-detection. */
+  engines?: EngineConfig;
 }
 
 export interface RecordingsModule {
@@ -42,6 +50,8 @@ export interface RecordingsModule {
   segments: SegmentsRepository;
   context: ContextRepository;
   recordings: RecordingsService;
+  /** GET /context, /latest/context and /transcript. */
+  contextService: ContextService;
   uploads: UploadsService;
   tus: TusUploads;
   /** Stage bookkeeping for the pipeline jobs (see pipeline.ts for how a stage plugs in). */
@@ -101,12 +111,26 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     onDelete: (rec) => tus.discard(rec.id),
   });
   const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
+  const engines = deps.engines ?? loadEngineConfig({});
+  jobs.push(
+    transcribeJob({
+      pipeline,
+      segments,
+      context,
+      selectSpeechToText: () => selectSpeechToText(engines),
+      logger,
+      workDir: path.join(deps.dataDir, 'work'),
+    }) as JobDefinition<unknown>,
+    enrichJob({ pipeline, frames, segments, context, llm: selectLanguageModel(engines), logger }) as JobDefinition<unknown>,
+  );
+  const contextService = new ContextService({ repo, access: deps.access, context, segments });
   return {
     repo,
     frames,
     segments,
     context,
     recordings,
+    contextService,
     uploads,
     tus,
     pipeline,
