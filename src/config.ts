@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadEngineConfig, type EngineConfig } from './engines/asr/engine-config.js';
 
 /**
  * Configuration comes only from the environment, is validated once at start-up,
@@ -28,6 +29,8 @@ export interface Config {
   passwordCost: number;
   ssoEmailHeader: string | undefined;
   role: 'serve' | 'api' | 'worker';
+  /** Speech-to-text, LLM and embedding engines (IRIS_ASR_*, IRIS_LLM_*, IRIS_EMBED_*); holds API keys: never log it. */
+  engines: EngineConfig;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +84,15 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     return v;
   };
 
+  // Engine variables are validated here too, so one start-up error lists every problem.
+  let engines: EngineConfig | undefined;
+  try {
+    engines = loadEngineConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+
   const host = str('IRIS_HOST', '127.0.0.1');
   const port = int('IRIS_PORT', 8080, 0, 65535);
   const dataDir = path.resolve(str('IRIS_DATA_DIR', './data'));
@@ -119,6 +131,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     passwordCost: int('IRIS_PASSWORD_COST', 15, 10, 20),
     ssoEmailHeader: optional('IRIS_SSO_EMAIL_HEADER')?.toLowerCase(),
     role: oneOf('IRIS_ROLE', 'serve', ['serve', 'api', 'worker'] as const),
+    engines: engines!,
   };
   if (config.secret && config.secret.length < 32) problems.push('IRIS_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
