@@ -16,7 +16,7 @@ import { RecordingsRepository } from './recordings.repository.js';
 import { FramesRepository } from './frames.repository.js';
 import { SegmentsRepository } from './segments.repository.js';
 import { ContextRepository } from './context.repository.js';
-import { RecordingsService } from './recordings.service.js';
+import { RecordingsService, type ShareLookup } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { TusUploads } from './tus.js';
 import { UploadsService } from './uploads.service.js';
@@ -40,6 +40,8 @@ export interface RecordingsModuleDeps {
   apiPrefix: string;
   /** Defaults to ffprobe from src/engines/ffmpeg. */
   probe?: Prober;
+  /** Share state for GET /recordings/:id (the sharing module). */
+  shares?: ShareLookup;
   /** Speech-to-text and LLM for the transcribe and enrich stages (Config.engines); defaults to auto-detection. */
   engines?: EngineConfig;
 }
@@ -109,6 +111,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     pipeline,
     logger,
     onDelete: (rec) => tus.discard(rec.id),
+    ...(deps.shares ? { shares: deps.shares } : {}),
   });
   const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
   const engines = deps.engines ?? loadEngineConfig({});

@@ -34,6 +34,12 @@ export const RecordingSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     processed_at: NullableTimestamp,
+    share: Type.Optional(
+      Type.Object(
+        { shared: Type.Boolean(), share_url: Nullable(Type.String({ description: 'The public page.' })) },
+        { description: 'Public sharing (GET /recordings/:id only): POST/DELETE /recordings/:id/share.' },
+      ),
+    ),
   },
   { $id: 'Recording' },
 );

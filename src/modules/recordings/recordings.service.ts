@@ -85,6 +85,15 @@ export class RangeNotSatisfiable extends AppError {
   }
 }
 
+/** Whether a recording has a live public share link (src/modules/sharing provides it). */
+export interface RecordingShareInfo {
+  shared: boolean;
+  share_url: string | null;
+}
+export interface ShareLookup {
+  describe(recordingId: string): Promise<RecordingShareInfo>;
+}
+
 /** Presigned S3 links for playback live this long; players re-ask the API after that. */
 const PRESIGNED_SECONDS = 3600;
 
@@ -98,6 +107,8 @@ export interface RecordingsDeps {
   logger: Logger;
   /** Extra cleanup when a recording is deleted (e.g. an unfinished tus upload's file). */
   onDelete?: (rec: Recording) => Promise<void>;
+  /** Adds `share` to GET /recordings/:id when given. */
+  shares?: ShareLookup;
 }
 
 /** Reading, playback, retry and delete of recordings (the upload paths are in uploads.service.ts). */
@@ -122,8 +133,9 @@ export class RecordingsService {
     return { items: items.map(toView), total };
   }
 
-  async get(principal: Principal, id: string): Promise<RecordingView> {
-    return toView(await loadRecording(this.d, principal, id, 'recording:read', 'recording.read'));
+  async get(principal: Principal, id: string): Promise<RecordingView & { share?: RecordingShareInfo }> {
+    const view = toView(await loadRecording(this.d, principal, id, 'recording:read', 'recording.read'));
+    return this.d.shares ? { ...view, share: await this.d.shares.describe(id) } : view;
   }
 
   async latest(principal: Principal, workspaceId?: string): Promise<RecordingView> {
@@ -223,6 +235,11 @@ export class RecordingsService {
     request: { range?: string | undefined; head: boolean },
   ): Promise<VideoResponse> {
     const rec = await loadRecording(this.d, principal, id, 'recording:playback', 'recording.playback');
+    return this.playback(rec, request);
+  }
+
+  /** video() for a recording the caller was already let at (public share links). */
+  async playback(rec: Recording, request: { range?: string | undefined; head: boolean }): Promise<VideoResponse> {
     const key = rec.playback_key ?? rec.original_key;
     if (!key) {
       throw new AppError(

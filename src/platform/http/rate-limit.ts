@@ -13,14 +13,16 @@ declare module 'fastify' {
 const EXEMPT = new Set(['/api/v1/openapi.json']);
 
 /**
- * `/api/*` (and spec 002's unversioned `/v1/*`) are limited; `/health`, `/healthz`,
+ * `/api/*` (and spec 002's unversioned `/v1/*`, and the public share pages `/share/*`)
+ * are limited; `/health`, `/healthz`,
  * `/metrics` and `/docs` live outside them. CORS preflights cost nothing.
  */
 export function isRateLimited(method: string, url: string): boolean {
   if (method === 'OPTIONS') return false;
   const path = url.split('?', 1)[0]!;
   if (EXEMPT.has(path)) return false;
-  return path === '/api' || path.startsWith('/api/') || path.startsWith('/v1/');
+  // `/share/:id` is the public share page: anonymous, so limited per client address.
+  return path === '/api' || path.startsWith('/api/') || path.startsWith('/v1/') || path.startsWith('/share/');
 }
 
 const SUBJECT_NAME = { workspace: 'this workspace', user: 'this account', client: 'this client address' };
