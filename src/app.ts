@@ -22,6 +22,8 @@ import { opsRootRoutes, statusRoutes } from './modules/ops/ops.routes.js';
 import { blobsRoutes } from './modules/blobs/blobs.routes.js';
 import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
 import { tusRoutes } from './modules/recordings/tus.routes.js';
+import { publicShareRoutes, sharesRoutes } from './modules/sharing/shares.routes.js';
+import { sharePageRoutes } from './modules/sharing/share-page.routes.js';
 import { contextRoutes } from './modules/recordings/context.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { webRoutes } from './modules/web/web.routes.js';
@@ -86,6 +88,8 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
       });
       await api.register(contextRoutes, { context: c.recordings.contextService });
       await api.register(tusRoutes, { tus: c.recordings.tus });
+      await api.register(sharesRoutes, { shares: c.sharing.shares });
+      await api.register(publicShareRoutes, { publicShares: c.sharing.publicShares });
       await api.register(searchRoutes, { search: c.search.service });
       await api.register(blobsRoutes, { links: c.blobLinks });
     },
@@ -93,6 +97,8 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
   );
   // Spec 004's unversioned key paths, served by the same handlers.
   await app.register(keysRoutes, { keys: c.keys, base: '/me/api-keys', prefix: '/api' });
+  // The public page of a share link lives at the root, where people open it.
+  await app.register(sharePageRoutes, { publicShares: c.sharing.publicShares });
   // The dashboard at `/`; its catch-all never shadows the routes above.
   await app.register(webRoutes);
 
