@@ -21,6 +21,7 @@ import { installHttpMetrics } from './modules/ops/metrics.js';
 import { opsRootRoutes, statusRoutes } from './modules/ops/ops.routes.js';
 import { blobsRoutes } from './modules/blobs/blobs.routes.js';
 import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
+import { framesRoutes } from './modules/recordings/frames.routes.js';
 import { tusRoutes } from './modules/recordings/tus.routes.js';
 import { publicShareRoutes, sharesRoutes } from './modules/sharing/shares.routes.js';
 import { sharePageRoutes } from './modules/sharing/share-page.routes.js';
@@ -87,6 +88,7 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
         maxUploadBytes: c.recordings.maxUploadBytes,
       });
       await api.register(contextRoutes, { context: c.recordings.contextService });
+      await api.register(framesRoutes, { frames: c.recordings.framesService });
       await api.register(tusRoutes, { tus: c.recordings.tus });
       await api.register(sharesRoutes, { shares: c.sharing.shares });
       await api.register(publicShareRoutes, { publicShares: c.sharing.publicShares });

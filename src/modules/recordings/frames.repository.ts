@@ -82,6 +82,22 @@ export class FramesRepository {
     return rows.map(toFrame);
   }
 
+  /** One page of a recording's frames in time order, with the total for pagination. */
+  async page(recordingId: string, limit: number, offset: number): Promise<{ items: Frame[]; total: number }> {
+    const [rows, total] = await Promise.all([
+      this.db
+        .selectFrom('recording_frames')
+        .selectAll()
+        .where('recording_id', '=', recordingId)
+        .orderBy('idx')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      this.count(recordingId),
+    ]);
+    return { items: rows.map(toFrame), total };
+  }
+
   async find(recordingId: string, frameId: string): Promise<Frame | null> {
     const row = await this.db
       .selectFrom('recording_frames')

@@ -44,10 +44,33 @@ export class StageSkipped extends Error {
 }
 
 /**
+ * Which earlier stages' outputs a stage reads. When one of them runs again (a retry),
+ * the stages that read it run again after it so their outputs follow; a stage that
+ * does not read it is left alone (retrying the playback transcode must not redo the
+ * transcript). A stage missing here is assumed to read every earlier stage: re-running
+ * too much is slower, re-running too little leaves stale results.
+ */
+export const STAGE_INPUTS: Partial<Record<StageName, readonly StageName[]>> = {
+  probe: [],
+  // Media, frames and transcribe read the original; probe only tells them what it holds.
+  media: ['probe'],
+  frames: ['probe'],
+  ocr: ['frames'],
+  transcribe: ['probe'],
+};
+
+/**
  * The stage bookkeeping every pipeline job shares: state transitions with timings,
  * attempts and errors on `recording_stages`, the overall status on `recordings`, and
  * handing over to the next stage. A stage is run by exactly one job, registered with
  * `registerStage`; stages with no job stay `queued` (nothing claims they ran).
+ *
+ * Stages run one after another. A stage that ends (done, skipped, or failed for good)
+ * hands over to the next, so a damaged file fails the stages that need the damaged part
+ * while the others still run on what exists; a stage whose input is missing skips
+ * itself with the reason. Retry re-queues the failed stages and starts the earliest;
+ * each hand-over then also re-runs finished stages that read a re-run stage's output
+ * (STAGE_INPUTS), so results never mix an old and a new input.
  *
  * Pipeline stages (media, frames, …) plug in by defining their job, registering it
  * here, and doing their work inside `runStage`:
@@ -59,6 +82,7 @@ export class StageSkipped extends Error {
  */
 export class RecordingPipeline {
   private readonly stageJobs = new Map<StageName, JobDefinition<{ recording_id: string }>>();
+  private readonly stageInputs = new Map<StageName, readonly StageName[]>();
 
   constructor(
     private readonly d: {
@@ -72,8 +96,13 @@ export class RecordingPipeline {
     },
   ) {}
 
-  registerStage(stage: StageName, job: JobDefinition<{ recording_id: string }>): void {
+  registerStage(
+    stage: StageName,
+    job: JobDefinition<{ recording_id: string }>,
+    opts: { inputs?: readonly StageName[] } = {},
+  ): void {
     this.stageJobs.set(stage, job);
+    if (opts.inputs) this.stageInputs.set(stage, opts.inputs);
   }
 
   hasJob(stage: StageName): boolean {
@@ -83,6 +112,15 @@ export class RecordingPipeline {
   /** Starts processing a recording whose original just landed: the first stage's job. */
   async start(recordingId: string): Promise<void> {
     await this.enqueue(recordingId, PIPELINE_STAGES[0]);
+  }
+
+  /**
+   * Continues a recording whose stages were put back to `queued` (retry): the earliest
+   * queued stage runs, and hand-overs take it from there, one stage at a time.
+   */
+  async resume(recordingId: string): Promise<void> {
+    const next = (await this.d.repo.stages(recordingId)).find((s) => s.state === 'queued');
+    if (next) await this.enqueue(recordingId, next.stage);
   }
 
   /** Enqueues a stage's job; false when no job runs that stage yet (it stays queued). */
@@ -178,11 +216,42 @@ export class RecordingPipeline {
     }
   }
 
+  /**
+   * Removes an output an earlier run stored (frames of a previous sampling, a thumbnail
+   * the new run did not make) and takes its bytes off the stored counts.
+   */
+  async removeDerived(rec: Recording, key: string): Promise<void> {
+    if (!key.startsWith(derivedKey(rec.workspace_id, rec.id, ''))) {
+      throw new Error('removeDerived only removes outputs of the recording it is given.');
+    }
+    const stat = await this.d.blobs.stat(key);
+    if (!stat) return;
+    await this.d.blobs.delete(key);
+    await this.d.repo.addStoredBytes(rec.id, -stat.size);
+    await this.d.usage.add(rec.workspace_id, 'storage_bytes', -stat.size);
+  }
+
+  /** withLocalCopy for several blobs at once (e.g. a batch of frames for OCR), in order. */
+  async withLocalCopies<T>(
+    keys: readonly string[],
+    signal: AbortSignal,
+    fn: (files: string[]) => Promise<T>,
+  ): Promise<T> {
+    const copy = async (i: number, files: string[]): Promise<T> =>
+      i === keys.length
+        ? fn(files)
+        : this.withLocalCopy(keys[i]!, signal, (file) => copy(i + 1, [...files, file]));
+    return copy(0, []);
+  }
+
   /** Re-derives the recording's overall status from its stages (not while uploading). */
   async recompute(recordingId: string): Promise<void> {
     const [rec, stages] = await Promise.all([this.d.repo.find(recordingId), this.d.repo.stages(recordingId)]);
     if (!rec || rec.status === 'uploading' || (rec.status === 'failed' && !rec.original_key)) return;
-    const status = overallStatus(stages.map((s) => s.state));
+    let status = overallStatus(stages.map((s) => s.state));
+    // After a failure later stages still run: the recording is not `failed` until they have.
+    const waiting = stages.find((s) => s.state === 'queued');
+    if (status === 'failed' && waiting && this.stageJobs.has(waiting.stage)) status = 'processing';
     if (status === rec.status) return;
     const failed = stages.find((s) => s.state === 'failed');
     const becameReady = status === 'ready' && rec.processed_at === null;
@@ -211,9 +280,44 @@ export class RecordingPipeline {
       error: reason,
       finished_at: codec.now(),
     });
+    await this.handOver(recordingId, stage);
     await this.recompute(recordingId);
-    const next = PIPELINE_STAGES[PIPELINE_STAGES.indexOf(stage) + 1];
-    if (next) await this.enqueue(recordingId, next);
+  }
+
+  /**
+   * Starts what follows a stage that ended: the next stage still to run, or a finished
+   * one that reads this stage's output (it is re-run, see STAGE_INPUTS). Finished stages
+   * that do not read it are passed over; a running one will hand over itself.
+   */
+  private async handOver(recordingId: string, from: StageName): Promise<void> {
+    const stages = await this.d.repo.stages(recordingId);
+    for (const stage of PIPELINE_STAGES.slice(PIPELINE_STAGES.indexOf(from) + 1)) {
+      const state = stages.find((s) => s.stage === stage)?.state;
+      if (state === undefined || state === 'running') return;
+      if (state === 'queued') {
+        await this.enqueue(recordingId, stage);
+        return;
+      }
+      if (this.inputsOf(stage).includes(from) && this.stageJobs.has(stage)) {
+        await this.d.repo.updateStage(recordingId, stage, {
+          state: 'queued',
+          progress: 0,
+          error: null,
+          started_at: null,
+          finished_at: null,
+        });
+        await this.enqueue(recordingId, stage);
+        return;
+      }
+    }
+  }
+
+  private inputsOf(stage: StageName): readonly StageName[] {
+    return (
+      this.stageInputs.get(stage) ??
+      STAGE_INPUTS[stage] ??
+      PIPELINE_STAGES.slice(0, PIPELINE_STAGES.indexOf(stage))
+    );
   }
 
   private async fail(
@@ -242,6 +346,7 @@ export class RecordingPipeline {
           : `Attempt ${ctx.attempt} of ${options.maxAttempts} failed: ${message}; retrying.`,
         finished_at: last ? codec.now() : null,
       });
+      if (last) await this.handOver(recordingId, stage);
     }
     await this.recompute(recordingId);
   }

@@ -49,7 +49,8 @@ export function recordingJobs(d: {
             has_audio: info.hasAudio,
             width: info.width,
             height: info.height,
-            media: info.summary,
+            // What later stages recorded under `derived` is theirs, not the probe's to drop.
+            media: rec.media?.derived ? { ...info.summary, derived: rec.media.derived } : info.summary,
           });
         },
       ),

@@ -20,6 +20,8 @@ import { RecordingsService, type ShareLookup } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { TusUploads } from './tus.js';
 import { UploadsService } from './uploads.service.js';
+import { FramesService } from './frames.service.js';
+import { mediaStageJobs } from './stages/media-stages.js';
 import { loadEngineConfig, type EngineConfig } from '../../engines/asr/engine-config.js';
 import { selectSpeechToText } from '../../engines/asr/select.js';
 import { selectLanguageModel } from '../../engines/llm/select.js';
@@ -54,6 +56,8 @@ export interface RecordingsModule {
   recordings: RecordingsService;
   /** GET /context, /latest/context and /transcript. */
   contextService: ContextService;
+  /** GET /recordings/:id/frames. */
+  framesService: FramesService;
   uploads: UploadsService;
   tus: TusUploads;
   /** Stage bookkeeping for the pipeline jobs (see pipeline.ts for how a stage plugs in). */
@@ -114,6 +118,16 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     ...(deps.shares ? { shares: deps.shares } : {}),
   });
   const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
+  jobs.push(
+    ...(mediaStageJobs({
+      pipeline,
+      repo,
+      frames,
+      logger,
+      workDir: path.join(deps.dataDir, 'work'),
+    }) as JobDefinition<unknown>[]),
+  );
+  const framesService = new FramesService({ repo, access: deps.access, frames, blobs: deps.blobs });
   const engines = deps.engines ?? loadEngineConfig({});
   jobs.push(
     transcribeJob({
@@ -134,6 +148,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     context,
     recordings,
     contextService,
+    framesService,
     uploads,
     tus,
     pipeline,

@@ -34,6 +34,14 @@ export const RecordingSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     processed_at: NullableTimestamp,
+    poster_url: Type.Optional(
+      Nullable(Type.String({ description: 'Poster JPEG (video, once processed); expires after an hour.' })),
+    ),
+    thumbnail_urls: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Thumbnails spread over the video; links expire after an hour.',
+      }),
+    ),
     share: Type.Optional(
       Type.Object(
         { shared: Type.Boolean(), share_url: Nullable(Type.String({ description: 'The public page.' })) },

@@ -9,6 +9,7 @@ import type { BlobStore } from '../../platform/storage/index.js';
 import type { AuditWriter } from '../audit/audit.service.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { recordingPrefix } from './blob-keys.js';
+import { mediaUrls, type MediaUrls } from './media-urls.js';
 import type { RecordingPipeline } from './pipeline.js';
 import { parseRange, resolveRange } from '../../platform/http/range.js';
 import type { Recording, RecordingsRepository, Stage } from './recordings.repository.js';
@@ -130,11 +131,18 @@ export class RecordingsService {
       page.limit,
       page.offset,
     );
-    return { items: items.map(toView), total };
+    return { items: await Promise.all(items.map((r) => this.present(r))), total };
+  }
+
+  /** The view plus expiring poster and thumbnail links. */
+  private async present(rec: Recording): Promise<RecordingView & MediaUrls> {
+    return { ...toView(rec), ...(await mediaUrls(this.d.blobs, rec)) };
   }
 
   async get(principal: Principal, id: string): Promise<RecordingView & { share?: RecordingShareInfo }> {
-    const view = toView(await loadRecording(this.d, principal, id, 'recording:read', 'recording.read'));
+    const view = await this.present(
+      await loadRecording(this.d, principal, id, 'recording:read', 'recording.read'),
+    );
     return this.d.shares ? { ...view, share: await this.d.shares.describe(id) } : view;
   }
 
@@ -145,7 +153,7 @@ export class RecordingsService {
     });
     const rec = await this.d.repo.latest(access.workspaceId);
     if (!rec) throw new AppError('NOT_FOUND', 'This workspace has no recordings yet.');
-    return toView(rec);
+    return this.present(rec);
   }
 
   async status(principal: Principal, id: string): Promise<StatusView> {
@@ -168,7 +176,12 @@ export class RecordingsService {
     };
   }
 
-  /** Re-queues the failed stages only; 409 when none failed. */
+  /**
+   * Re-queues the failed stages only; 409 when none failed. They run one at a time from
+   * the earliest, and a finished stage that reads a retried one's output runs again
+   * after it (see RecordingPipeline): retrying frames re-reads the new frames' text,
+   * retrying media leaves the transcript alone.
+   */
   async retry(
     principal: Principal,
     id: string,
@@ -185,7 +198,7 @@ export class RecordingsService {
     const requeued = await this.d.repo.requeueFailed(id);
     if (requeued.length === 0) throw conflict('Nothing to retry: no stage of this recording failed.');
     await this.d.pipeline.recompute(id);
-    for (const stage of requeued) await this.d.pipeline.enqueue(id, stage);
+    await this.d.pipeline.resume(id);
     const after = (await this.d.repo.find(id))!;
     await this.d.audit.record(principal, {
       workspaceId: rec.workspace_id,
