@@ -218,7 +218,7 @@ export class SearchRepository {
       matches: number | string;
       total: number | string;
     }>`
-      with hits as (${this.hits(query, workspaceIds)}),
+      with hits as (${this.hits(query, workspaceIds, undefined, sql`d.recording_id`)}),
       ranked as (
         select recording_id, score,
           row_number() over (partition by recording_id order by score desc) as rn
@@ -329,13 +329,13 @@ export class SearchRepository {
     query: SearchTerms,
     workspaceIds: readonly string[],
     recordingIds?: readonly string[],
+    columns = sql`d.id, d.recording_id, d.workspace_id, d.kind, d.ref, d.timestamp_seconds, d.text`,
   ): RawBuilder<unknown> {
     // Constants, inlined: PostgreSQL cannot type a CASE over untyped parameters.
     const w = (kind: DocumentKind) => sql.lit(KIND_WEIGHT[kind]);
     const weight = sql`(case d.kind when 'title' then ${w('title')} when 'summary' then ${w('summary')} when 'screen' then ${w('screen')} else ${w('transcript')} end)`;
     const inWorkspaces = sql`d.workspace_id in (${sql.join([...workspaceIds])})`;
     const inRecordings = recordingIds ? sql`and d.recording_id in (${sql.join([...recordingIds])})` : sql``;
-    const columns = sql`d.id, d.recording_id, d.workspace_id, d.kind, d.ref, d.timestamp_seconds, d.text`;
     if (this.dialect === 'postgres') {
       // Normalisation 1 divides by 1 + log(length), as bm25 favours focused documents.
       return sql`
