@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedKey } from '../../src/modules/recordings/blob-keys.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
+import { S3_ENV } from '../storage/helpers.js';
 import { mediaFiles, uploaded, type MediaFiles } from './recordings.helpers.js';
 
 const XSS_TITLE = '<script>alert(1)</script>';
@@ -317,6 +319,9 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('script-src');
+    // The one inline style is allowed by its hash, so the page looks right under the CSP.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(style).digest('base64')}'`);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-robots-tag']).toBe('noindex, nofollow, noarchive');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
@@ -410,6 +415,20 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
     }
   });
 
+  it('limits anonymous viewers per client address, the page included', async () => {
+    t.c.rateLimiter.setLimits({ free: 3 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await pub(`/share/${shareId}`)).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await pub(`/api/v1/share/${shareId}/video`, { authorization: 'Bearer garbage' });
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      t.c.rateLimiter.setLimits({ free: 1e9 });
+    }
+  });
+
   it('documents the public routes without security and the owner routes with it', async () => {
     const doc = (await pub('/api/v1/openapi.json')).json();
     for (const p of [
@@ -424,5 +443,45 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
     expect(doc.paths['/api/v1/share/{shareId}/video'].get.security).toEqual([]);
     expect(doc.paths['/api/v1/recordings/{id}/share'].post.security).toBeUndefined();
     expect(doc.paths['/api/v1/recordings/{id}/share'].delete).toBeDefined();
+  });
+});
+
+describe.skipIf(!S3_ENV)('shared video with S3 storage', () => {
+  let t: TestApp;
+  let dataDir: string;
+  const bucket = `iris-share-${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-share-s3-'));
+    process.env.IRIS_S3_ACCESS_KEY = S3_ENV!.accessKeyId;
+    process.env.IRIS_S3_SECRET_KEY = S3_ENV!.secretAccessKey;
+    const storageUrl = `s3://${bucket}?endpoint=${encodeURIComponent(S3_ENV!.endpoint)}&region=${S3_ENV!.region}`;
+    t = await createTestApp('sqlite', { dataDir, storageUrl });
+    t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
+  }, 60_000);
+  afterAll(async () => {
+    if (t) {
+      for await (const key of t.c.blobs.list('')) await t.c.blobs.delete(key);
+      await t.close();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('redirects the public video to a presigned URL, and stops once revoked', async () => {
+    const m = await mediaFiles();
+    const user = await seedUser(t);
+    const rec = await uploaded(t, user.token, { data: m.video, filename: 'clip.mp4', type: 'video/mp4' });
+    const link = (await t.call('POST', `/api/v1/recordings/${rec.id}/share`, { token: user.token })).json();
+    const res = await t.call('GET', `/api/v1/share/${link.share_id}/video`);
+    expect(res.statusCode).toBe(302);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const location = res.headers.location as string;
+    expect(location).toContain('X-Amz-Signature');
+    const ranged = await fetch(location, { headers: { range: 'bytes=0-99' } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(m.video.subarray(0, 100))).toBe(true);
+
+    await t.call('DELETE', `/api/v1/recordings/${rec.id}/share`, { token: user.token });
+    expect((await t.call('GET', `/api/v1/share/${link.share_id}/video`)).statusCode).toBe(404);
   });
 });

@@ -99,9 +99,9 @@ export class PublicShareService {
 
   async frames(shareId: string, page: Page): Promise<{ items: PublicFrame[]; total: number }> {
     const { rec } = await this.open(shareId);
-    const all = await this.d.frames.list(rec.id);
+    const { items: frames, total } = await this.d.frames.page(rec.id, page.limit, page.offset);
     const items = await Promise.all(
-      all.slice(page.offset, page.offset + page.limit).map(async (f) => ({
+      frames.map(async (f) => ({
         id: f.id,
         index: f.idx,
         timestamp_seconds: f.timestamp_seconds,
@@ -114,7 +114,7 @@ export class PublicShareService {
         app: f.app,
       })),
     );
-    return { items, total: all.length };
+    return { items, total };
   }
 
   async ogImage(shareId: string): Promise<Buffer> {
@@ -159,7 +159,7 @@ export class PublicShareService {
   private async posterKey(rec: Recording): Promise<string | null> {
     const poster = derivedKey(rec.workspace_id, rec.id, POSTER_NAME);
     if (await this.d.blobs.exists(poster)) return poster;
-    const [first] = await this.d.frames.list(rec.id);
+    const [first] = (await this.d.frames.page(rec.id, 1, 0)).items;
     return first?.image_key ?? null;
   }
 

@@ -85,7 +85,7 @@ export function renderSharePage(v: PublicShare, jsonld: JsonLd, apiUrl: string):
     new Date(v.created_at).toISOString().slice(0, 10),
   ].filter((x): x is string => x !== null);
   const processing =
-    v.status === 'ready' || v.status === 'failed'
+    v.status === 'ready' || v.status === 'failed' || c.summary || c.transcript.length
       ? ''
       : '<p class="note">Still processing: the summary and transcript appear here when it finishes.</p>';
 
