@@ -1,0 +1,72 @@
+import cliProgress from 'cli-progress';
+import { bytes, duration } from './format.js';
+import type { OutStream } from './io.js';
+
+export interface FileProgress {
+  update(sent: number, total: number): void;
+  done(summary: string): void;
+  fail(message: string): void;
+}
+
+/**
+ * Upload progress on stderr: live bars with percent, throughput and ETA on a terminal;
+ * one line per file otherwise (logs and CI do not want redraws).
+ */
+export class UploadProgress {
+  private readonly bars?: cliProgress.MultiBar;
+
+  constructor(
+    private readonly stream: OutStream,
+    quiet: boolean,
+  ) {
+    if (stream.isTTY && !quiet) {
+      this.bars = new cliProgress.MultiBar(
+        {
+          stream: stream as unknown as NodeJS.WritableStream,
+          format: ' {bar} {percentage}% | {file} | {sent}/{size} | {speed} | ETA {eta}',
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: false,
+          stopOnComplete: false,
+          forceRedraw: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+    }
+  }
+
+  start(name: string, size: number): FileProgress {
+    const started = Date.now();
+    let first: number | undefined;
+    const payload = (sent: number) => {
+      // Throughput of this run: a resumed upload starts at its stored offset.
+      first ??= sent;
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0.2 ? (sent - first) / seconds : 0;
+      return {
+        file: name,
+        sent: bytes(sent),
+        size: bytes(size),
+        speed: rate > 0 ? `${bytes(rate)}/s` : '-',
+        eta: rate > 0 ? duration((size - sent) / rate) : '-',
+      };
+    };
+    const bar = this.bars?.create(Math.max(size, 1), 0, payload(0));
+    if (!bar) this.stream.write(`uploading ${name} (${bytes(size)})\n`);
+    return {
+      update: (sent) => bar?.update(sent, payload(sent)),
+      done: (summary) => {
+        if (bar) bar.update(size, { ...payload(size), eta: summary });
+        else this.stream.write(`${summary}\n`);
+      },
+      fail: (message) => {
+        if (bar) bar.update({ eta: `failed: ${message}` });
+        else this.stream.write(`failed ${name}: ${message}\n`);
+      },
+    };
+  }
+
+  stop(): void {
+    this.bars?.stop();
+  }
+}
