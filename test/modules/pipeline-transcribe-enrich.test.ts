@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { loadEngineConfig } from '../../src/engines/asr/engine-config.js';
+import { readWavInfo } from '../../src/engines/asr/wav.js';
 import { findExecutable } from '../../src/engines/asr/which.js';
 import { newId } from '../../src/platform/ids.js';
 import { NOTHING_TO_ENRICH } from '../../src/modules/recordings/stages/enrich.job.js';
 import { annotateFrame, assembleContext } from '../../src/modules/recordings/stages/enrich-assembly.js';
 import type { StageName } from '../../src/modules/recordings/stages.js';
+import { extractSpeechWav } from '../../src/modules/recordings/stages/speech-audio.js';
 import { toRows } from '../../src/modules/recordings/stages/transcribe.job.js';
 import { synthesiseSpeech } from '../engines/asr-audio.js';
 import { chatReply, startFakeOpenAi, type FakeOpenAi } from '../engines/llm-fake-openai.js';
@@ -50,6 +53,38 @@ const SCREEN = [
   { t: 10, text: 'budget.ts - iris - Visual Studio Code\nexport const launchBudget = 42;' },
   { t: 14, text: '' },
 ];
+
+describe('engine configuration in loadConfig', () => {
+  it('is part of Config, validated with every other variable, and never echoes keys', () => {
+    const config = loadConfig({
+      IRIS_ASR_ENGINE: 'pocketsphinx',
+      IRIS_LLM_URL: 'http://127.0.0.1:11434/v1/',
+      IRIS_LLM_MODEL: 'qwen2.5',
+      IRIS_LLM_API_KEY: 'sk-very-secret',
+    });
+    expect(config.engines.asr.engine).toBe('pocketsphinx');
+    expect(config.engines.llm).toMatchObject({ url: 'http://127.0.0.1:11434', model: 'qwen2.5' });
+
+    let error: unknown;
+    try {
+      loadConfig({
+        IRIS_PORT: 'eighty',
+        IRIS_ASR_ENGINE: 'siri',
+        IRIS_LLM_URL: 'http://127.0.0.1:11434',
+        IRIS_LLM_API_KEY: 'sk-very-secret',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'IRIS_ASR_ENGINE must be one of auto, whisper, openai, pocketsphinx, none (got "siri")',
+      'IRIS_LLM_MODEL is required when IRIS_LLM_URL is set',
+      'IRIS_PORT must be an integer between 0 and 65535 (got "eighty")',
+    ]);
+    expect((error as Error).message).not.toContain('sk-very-secret');
+  });
+});
 
 describe('enrich assembly (no database)', () => {
   const frames = SCREEN.map((s, i) => ({ id: `frm_${i}`, timestamp_seconds: s.t, ocr_text: s.text || null }));
@@ -195,6 +230,27 @@ function makeClips(): Promise<Clips> {
   })();
   return clips;
 }
+
+describe('speech audio extraction', () => {
+  it('writes 16 kHz mono PCM with the bare 44-byte header pocketsphinx 0.8 insists on', async () => {
+    const c = await makeClips();
+    const input = path.join(c.dir, 'in-tone.m4a');
+    writeFileSync(input, c.tone);
+    for (const durationSeconds of [2, null]) {
+      const out = path.join(c.dir, `tone-${durationSeconds}.wav`);
+      const audio = await extractSpeechWav(input, out, { durationSeconds });
+      const info = await readWavInfo(out);
+      expect(info).toMatchObject({
+        format: 1,
+        sampleRate: 16000,
+        channels: 1,
+        bitsPerSample: 16,
+        dataOffset: 44,
+      });
+      expect(audio.durationSeconds).toBeCloseTo(2, 1);
+    }
+  });
+});
 
 const FINISHED = ['done', 'skipped', 'failed'];
 

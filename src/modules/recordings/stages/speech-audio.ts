@@ -1,6 +1,7 @@
 import { readWavInfo } from '../../../engines/asr/wav.js';
 import { runFfmpeg } from '../../../engines/ffmpeg/command.js';
 import { inputUrl, outputUrl, writeAtomically } from '../../../engines/ffmpeg/paths.js';
+import { probe } from '../../../engines/ffmpeg/probe.js';
 import type { FfmpegProgress } from '../../../engines/ffmpeg/progress.js';
 
 /** Plain WAV sizes are 32-bit: 16 kHz mono 16-bit PCM overflows them after ~37 hours. */
@@ -28,7 +29,9 @@ export async function extractSpeechWav(
     onProgress?: (p: FfmpegProgress) => void;
   },
 ): Promise<SpeechAudio> {
-  const long = opts.durationSeconds === null || opts.durationSeconds > PLAIN_WAV_MAX_SECONDS;
+  const duration = opts.durationSeconds ?? (await probe(input, { signal: opts.signal })).duration_seconds;
+  // Unknown even to ffprobe: almost surely not 37 hours, and RF64 would break pocketsphinx.
+  const long = duration !== null && duration > PLAIN_WAV_MAX_SECONDS;
   const { warnings } = await writeAtomically(output, (temp) =>
     runFfmpeg(
       // prettier-ignore
@@ -43,7 +46,7 @@ export async function extractSpeechWav(
       {
         what: 'Extracting audio for speech-to-text',
         signal: opts.signal,
-        durationSeconds: opts.durationSeconds,
+        durationSeconds: duration,
         onProgress: opts.onProgress,
         redact: { [input]: 'input', [temp]: 'output' },
       },
