@@ -15,6 +15,7 @@ import { registerOpenApi } from './platform/http/openapi.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { outboxRoutes } from './modules/accounts/outbox.routes.js';
+import { oidcRoutes } from './modules/accounts/oidc.routes.js';
 import { keysRoutes } from './modules/keys/keys.routes.js';
 import { accessRoutes } from './modules/access/access.routes.js';
 import { installHttpMetrics } from './modules/ops/metrics.js';
@@ -25,8 +26,8 @@ import { framesRoutes } from './modules/recordings/frames.routes.js';
 import { tusRoutes } from './modules/recordings/tus.routes.js';
 import { publicShareRoutes, sharesRoutes } from './modules/sharing/shares.routes.js';
 import { sharePageRoutes } from './modules/sharing/share-page.routes.js';
-import { contextRoutes } from './modules/recordings/context.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
+import { contextRoutes } from './modules/recordings/context.routes.js';
 import { webRoutes } from './modules/web/web.routes.js';
 import { VERSION } from './version.js';
 
@@ -79,6 +80,10 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
         emails: c.accountEmails,
       });
       await api.register(outboxRoutes, { outbox: c.outbox });
+      await api.register(oidcRoutes, {
+        oidc: c.oidc,
+        secureCookies: c.config.publicUrl.startsWith('https:'),
+      });
       await api.register(keysRoutes, { keys: c.keys, base: '/keys' });
       await api.register(accessRoutes, { accessAdmin: c.accessAdmin });
       await api.register(statusRoutes, { status: c.status });

@@ -31,6 +31,21 @@ export interface Config {
   role: 'serve' | 'api' | 'worker';
   /** Speech-to-text, LLM and embedding engines (IRIS_ASR_*, IRIS_LLM_*, IRIS_EMBED_*); holds API keys: never log it. */
   engines: EngineConfig;
+  /** OIDC login (IRIS_OIDC_*); undefined when no issuer is configured. Holds the client secret: never log it. */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  scopes: string;
+  /** Where the IdP sends the browser back; must be registered with the IdP. */
+  redirectUrl: string;
+  /** Create an account on first login with a verified email (otherwise only existing accounts may log in). */
+  autoCreate: boolean;
+  /** Button text for the dashboard. */
+  label: string;
 }
 
 export class ConfigError extends Error {
@@ -132,7 +147,23 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ssoEmailHeader: optional('IRIS_SSO_EMAIL_HEADER')?.toLowerCase(),
     role: oneOf('IRIS_ROLE', 'serve', ['serve', 'api', 'worker'] as const),
     engines: engines!,
+    oidc: undefined as OidcConfig | undefined,
   };
+  const issuer = url('IRIS_OIDC_ISSUER', ['https:', 'http:']);
+  if (issuer) {
+    const clientId = optional('IRIS_OIDC_CLIENT_ID');
+    if (!clientId) problems.push('IRIS_OIDC_CLIENT_ID is required when IRIS_OIDC_ISSUER is set');
+    config.oidc = {
+      issuer,
+      clientId: clientId ?? '',
+      clientSecret: optional('IRIS_OIDC_CLIENT_SECRET'),
+      scopes: str('IRIS_OIDC_SCOPES', 'openid email profile'),
+      redirectUrl:
+        url('IRIS_OIDC_REDIRECT_URL', ['https:', 'http:']) ?? `${config.publicUrl}/api/v1/auth/oidc/callback`,
+      autoCreate: oneOf('IRIS_OIDC_AUTO_CREATE', 'true', ['true', 'false'] as const) === 'true',
+      label: str('IRIS_OIDC_LABEL', 'Single sign-on'),
+    };
+  }
   if (config.secret && config.secret.length < 32) problems.push('IRIS_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
   return { ...config, ...overrides };

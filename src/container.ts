@@ -30,6 +30,7 @@ import type { AccountsService } from './modules/accounts/accounts.service.js';
 import type { AccountEmailsService } from './modules/accounts/account-emails.service.js';
 import type { ProfileService } from './modules/accounts/profile.service.js';
 import type { OutboxService } from './modules/accounts/outbox.service.js';
+import { OidcService } from './modules/accounts/oidc.service.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/index.js';
 import type { JobQueue } from './platform/queue/index.js';
 import { queueFromConfig } from './platform/jobs/queue-from-config.js';
@@ -72,6 +73,8 @@ export interface Container {
   accountEmails: AccountEmailsService;
   /** The instance admin's view of the mail outbox. */
   outbox: OutboxService;
+  /** OIDC login (spec 003), when IRIS_OIDC_ISSUER is set. */
+  oidc: OidcService;
   auditQuery: AuditQueryService;
   /** This instance's Prometheus registry; modules add their own metrics to it. */
   metrics: Metrics;
@@ -270,6 +273,15 @@ export async function createContainer(
     profile: accountsModule.profile,
     accountEmails: accountsModule.emails,
     outbox: accountsModule.outbox,
+    oidc: new OidcService({
+      config: config.oidc,
+      accounts: accountsModule.accounts,
+      access,
+      secret: config.secret,
+      publicUrl: config.publicUrl,
+      apiPrefix: '/api/v1',
+      logger: logger.child({ module: 'oidc' }),
+    }),
     auditQuery,
     metrics,
     metricsAccess,

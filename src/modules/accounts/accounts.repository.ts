@@ -23,7 +23,8 @@ export interface NewUser {
   id: string;
   email: string;
   name: string;
-  password_hash: string;
+  /** Null for accounts that only log in through an identity provider. */
+  password_hash: string | null;
   email_verified_at: string | null;
   is_instance_admin: boolean;
   default_workspace_id: string | null;

@@ -42,6 +42,15 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+const personalWorkspace = (userId: string, name: string, now: string): Workspace => ({
+  id: newId('ws'),
+  name: `${name}'s workspace`.slice(0, 200),
+  plan: 'free',
+  created_by: userId,
+  created_at: now,
+  updated_at: now,
+});
+
 /** Sign-up, login, logout and the CLI's owner bootstrap. */
 export class AccountsService {
   constructor(private readonly d: AccountsDeps) {}
@@ -74,31 +83,18 @@ export class AccountsService {
     const name = input.name?.trim() || email.split('@')[0]!;
     const now = codec.now();
     const userId = newId('usr');
-    const ws: Workspace = {
-      id: newId('ws'),
-      name: `${name}'s workspace`.slice(0, 200),
-      plan: 'free',
-      created_by: userId,
-      created_at: now,
-      updated_at: now,
-    };
+    const ws = personalWorkspace(userId, name, now);
     let created;
     try {
       created = await this.d.repo.transaction(async (repo, trx) => {
-        await repo.insertUser({
+        await this.insertAccount(repo, trx, ws, {
           id: userId,
           email,
           name,
           password_hash: passwordHash,
           // Accepting an invitation sent to this address proves the address.
           email_verified_at: invite ? now : null,
-          is_instance_admin: false,
-          default_workspace_id: ws.id,
-          created_by: null,
         });
-        await this.d.workspacesRepo.create(ws, userId, trx);
-        const isAdmin = (await repo.countUsers()) === 1 && (await repo.claimFirstAdmin(userId));
-        if (isAdmin) await repo.updateUser(userId, { is_instance_admin: true });
         if (invite) {
           if (!(await this.d.workspacesRepo.markInviteAccepted(invite.id, userId, trx))) {
             throw badRequest('This invitation was just used or revoked.');
@@ -191,6 +187,103 @@ export class AccountsService {
       target: { type: 'user', id: user.id },
     });
     return { user: account, token: session.token, expires_at: session.expiresAt };
+  }
+
+  /**
+   * Login through an external identity provider (OIDC) that vouched for a verified
+   * email: the account with that email, or a new one (with its personal workspace)
+   * when `autoCreate` allows it. No password is involved; the session says `via`.
+   */
+  async loginExternal(
+    principal: Principal,
+    identity: { email: string; name: string | undefined; via: string },
+    autoCreate: boolean,
+  ) {
+    const email = normalizeEmail(identity.email);
+    const attempt = { ...principal, email };
+    let user = await this.d.repo.findByEmail(email);
+    if (!user && !autoCreate) {
+      await this.d.audit.record(attempt, {
+        action: 'auth.login',
+        outcome: 'denied',
+        reason: `${identity.via}: no account for this email and automatic sign-up is off`,
+      });
+      throw forbidden('There is no Iris account for this email; ask an administrator to create one.');
+    }
+    if (!user) {
+      const now = codec.now();
+      const userId = newId('usr');
+      const name = identity.name?.trim() || email.split('@')[0]!;
+      const ws = personalWorkspace(userId, name, now);
+      try {
+        await this.d.repo.transaction(async (repo, trx) => {
+          await this.insertAccount(repo, trx, ws, {
+            id: userId,
+            email,
+            name,
+            password_hash: null,
+            email_verified_at: now,
+          });
+        });
+      } catch (err) {
+        // Two first logins raced: the other one created the account.
+        if (!isUniqueViolation(err)) throw err;
+      }
+      user = await this.d.repo.findByEmail(email);
+      if (!user) throw unauthorized('The account could not be created.');
+      if (user.id === userId) {
+        const actor = sessionPrincipal(publicUser(user), undefined, principal);
+        await this.d.audit.record(actor, {
+          workspaceId: ws.id,
+          action: 'auth.signup',
+          target: { type: 'user', id: user.id },
+          after: { ...publicUser(user), via: identity.via },
+        });
+      }
+    }
+    if (user.status !== 'active') {
+      await this.d.audit.record(attempt, {
+        workspaceId: user.default_workspace_id,
+        action: 'auth.login',
+        outcome: 'failure',
+        target: { type: 'user', id: user.id },
+        reason: 'account disabled',
+      });
+      throw unauthorized('This account is disabled.');
+    }
+    const session = await this.d.sessions.start(this.d.repo, user.id, identity.via, principal);
+    const account = publicUser(user);
+    await this.d.audit.record(sessionPrincipal(account, session.sessionId, principal), {
+      workspaceId: user.default_workspace_id,
+      action: 'auth.login',
+      target: { type: 'user', id: user.id },
+      after: { via: identity.via },
+    });
+    return { user: account, token: session.token, expires_at: session.expiresAt };
+  }
+
+  /** A user row and their personal workspace; the instance's first user becomes its admin. */
+  private async insertAccount(
+    repo: AccountsRepository,
+    trx: Parameters<WorkspacesRepository['create']>[2],
+    ws: Workspace,
+    user: {
+      id: string;
+      email: string;
+      name: string;
+      password_hash: string | null;
+      email_verified_at: string | null;
+    },
+  ): Promise<void> {
+    await repo.insertUser({
+      ...user,
+      is_instance_admin: false,
+      default_workspace_id: ws.id,
+      created_by: null,
+    });
+    await this.d.workspacesRepo.create(ws, user.id, trx);
+    const isAdmin = (await repo.countUsers()) === 1 && (await repo.claimFirstAdmin(user.id));
+    if (isAdmin) await repo.updateUser(user.id, { is_instance_admin: true });
   }
 
   async logout(principal: Principal): Promise<void> {
