@@ -69,6 +69,13 @@ async function memoryOf(pid: number): Promise<{ peakMb: number; rssMb: number }>
   return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
 }
 
+/** A count the stages keep under `media.derived.<stage>.<field>` (see the frames and ocr stages). */
+function derived(media: Record<string, unknown> | null, stage: string, field: string): number | null {
+  const d = (media?.['derived'] as Record<string, Record<string, unknown> | undefined> | undefined)?.[stage];
+  const v = d?.[field];
+  return typeof v === 'number' ? v : null;
+}
+
 async function hasEspeak(): Promise<boolean> {
   return exec('espeak-ng', ['--version']).then(
     () => true,
@@ -267,7 +274,8 @@ export async function run(): Promise<Record<string, unknown>> {
       ),
       frames_kept: frames?.pagination.total ?? null,
       frames_with_text: frames?.items.filter((f) => (f.ocr_text ?? '').trim().length > 0).length ?? null,
-      frames_sampled: (rec.media?.['frames_sampled'] as number | undefined) ?? null,
+      frames_sampled: derived(rec.media, 'frames', 'sampled'),
+      frames_ocrd: derived(rec.media, 'ocr', 'frames'),
       upload_mb: Math.round(statSync(large).size / MB),
       upload_status: big.status,
       upload_mb_per_second: Number(irisMbps.toFixed(1)),
