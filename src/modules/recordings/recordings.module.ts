@@ -42,10 +42,10 @@ export interface RecordingsModuleDeps {
   apiPrefix: string;
   /** Defaults to ffprobe from src/engines/ffmpeg. */
   probe?: Prober;
-  /** Share state for GET /recordings/:id (the sharing module). */
-  shares?: ShareLookup;
   /** Speech-to-text and LLM for the transcribe and enrich stages (Config.engines); defaults to auto-detection. */
   engines?: EngineConfig;
+  /** Share state for GET /recordings/:id (the sharing module). */
+  shares?: ShareLookup;
 }
 
 export interface RecordingsModule {
