@@ -57,6 +57,13 @@ export function duration(seconds: number | null | undefined): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** How long something took: `340 ms`, `2.5 s`, `1m05s`. */
+export function elapsed(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  return duration(seconds);
+}
+
 /** A position in a recording: `1:05`, `1:02:05`. */
 export function timestamp(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '-';

@@ -23,7 +23,8 @@ export class UploadProgress {
       this.bars = new cliProgress.MultiBar(
         {
           stream: stream as unknown as NodeJS.WritableStream,
-          format: ' {bar} {percentage}% | {file} | {sent}/{size} | {speed} | ETA {eta}',
+          // Own tokens: cli-progress's {eta} would override a payload of that name.
+          format: ' {bar} {percentage}% | {file} | {sent}/{size} | {speed} | {note}',
           barsize: 24,
           hideCursor: true,
           clearOnComplete: false,
@@ -48,7 +49,7 @@ export class UploadProgress {
         sent: bytes(sent),
         size: bytes(size),
         speed: rate > 0 ? `${bytes(rate)}/s` : '-',
-        eta: rate > 0 ? duration((size - sent) / rate) : '-',
+        note: rate > 0 ? `ETA ${duration((size - sent) / rate)}` : 'ETA -',
       };
     };
     const bar = this.bars?.create(Math.max(size, 1), 0, payload(0));
@@ -56,11 +57,11 @@ export class UploadProgress {
     return {
       update: (sent) => bar?.update(sent, payload(sent)),
       done: (summary) => {
-        if (bar) bar.update(size, { ...payload(size), eta: summary });
+        if (bar) bar.update(size, { ...payload(size), note: summary });
         else this.stream.write(`${summary}\n`);
       },
       fail: (message) => {
-        if (bar) bar.update({ eta: `failed: ${message}` });
+        if (bar) bar.update({ note: `failed: ${message}` });
         else this.stream.write(`failed ${name}: ${message}\n`);
       },
     };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { RecordingStatus } from '../../sdk/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { duration, percent, table, truncate } from '../format.js';
+import { elapsed, percent, table, truncate } from '../format.js';
 import { positiveInt } from './recordings.js';
 
 const FINAL = new Set(['ready', 'failed']);
@@ -13,8 +13,8 @@ function render(s: RecordingStatus): string {
     st.stage,
     st.state,
     percent(st.progress),
-    st.engine,
-    st.duration_ms === null ? '-' : duration(st.duration_ms / 1000),
+    truncate(st.engine, 40),
+    st.duration_ms === null ? '-' : elapsed(st.duration_ms / 1000),
     st.attempts,
     truncate(st.error, 60),
   ]);

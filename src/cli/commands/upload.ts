@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
 import { uploadsFile } from '../credentials.js';
 import { CliError, EXIT, exitCodeFor, formatError } from '../exit-codes.js';
 import { expandInputs } from '../files.js';
-import { bytes, duration } from '../format.js';
+import { bytes, elapsed } from '../format.js';
 import { UploadProgress } from '../progress.js';
 
 interface UploadOptions {
@@ -55,9 +55,10 @@ export function registerUploadCommand(program: Command, ctx: CliContext): void {
               onProgress: (sent, total) => bar.update(sent, total),
             });
             const seconds = (Date.now() - started) / 1000;
+            const rate = seconds > 0 ? ` (${bytes(size / seconds)}/s)` : '';
             bar.done(
               `${name} → ${result.recordingId} (${result.status ?? 'uploaded'}${result.resumed ? ', resumed' : ''}) ` +
-                `${bytes(size)} in ${duration(seconds)}`,
+                `${bytes(size)} in ${elapsed(seconds)}${rate}`,
             );
             outcomes.push({
               file,
