@@ -23,8 +23,17 @@ export class IrisNetworkError extends Error {
     readonly url: string,
     cause: unknown,
   ) {
-    super(`Could not reach ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Could not reach ${url}: ${reason(cause)}`, { cause });
   }
+}
+
+/** fetch says only "fetch failed"; the socket's error code (ECONNREFUSED…) is one level down. */
+function reason(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause as { code?: unknown; message?: unknown } | undefined;
+  if (inner && typeof inner.code === 'string')
+    return `${inner.code}${typeof inner.message === 'string' ? ` (${inner.message})` : ''}`;
+  return cause.message;
 }
 
 interface ErrorBody {

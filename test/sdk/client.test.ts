@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,8 +47,18 @@ describe('IrisClient against a live server', () => {
   });
 
   it('reports an unreachable server as IrisNetworkError', async () => {
-    const nowhere = new IrisClient({ baseUrl: 'http://127.0.0.1:9', retry: { retries: 1, baseDelayMs: 1 } });
-    await expect(nowhere.me()).rejects.toBeInstanceOf(IrisNetworkError);
+    // A port that was free a moment ago: nothing listens there.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const nowhere = new IrisClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      retry: { retries: 1, baseDelayMs: 1 },
+    });
+    const err = await nowhere.me().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IrisNetworkError);
+    expect((err as Error).message).toContain('ECONNREFUSED');
   });
 
   it('iterates every page of a list', async () => {
