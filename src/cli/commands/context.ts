@@ -101,16 +101,13 @@ export function registerContextCommands(program: Command, ctx: CliContext): void
 function framesTable(items: Frame[]): string {
   return table(
     ['#', 'time', 'app', 'url', 'screen text'],
-    items.map((f) => {
-      const r = f as unknown as Row;
-      return [
-        num(r.index),
-        timestamp(num(r.timestamp_seconds)),
-        str(r.app) || null,
-        truncate(str(r.url), 40) || null,
-        truncate(str(r.ocr_text) || str(r.description), 60),
-      ];
-    }),
+    items.map((f) => [
+      f.index,
+      timestamp(f.timestamp_seconds),
+      f.app,
+      f.url && truncate(f.url, 40),
+      truncate(f.ocr_text || f.description, 60),
+    ]),
   );
 }
 

@@ -4,19 +4,16 @@ import type { CliContext } from '../context.js';
 import { duration, timestamp } from '../format.js';
 import { positiveInt } from './recordings.js';
 
-type Row = Record<string, unknown>;
-
 function render(results: SearchResults): string {
-  const items = (results as unknown as { items: Row[] }).items;
-  if (!items.length) return 'No matches.';
-  return items
+  if (!results.items.length) return 'No matches.';
+  return results.items
     .map((hit) => {
-      const rec = (hit.recording ?? {}) as Row;
-      const head = `${String(rec.id)}  ${String(rec.title)}  (${String(rec.status)}, ${duration(rec.duration_seconds as number | null)})`;
-      const moments = ((hit.moments ?? []) as Row[]).map(
-        (m) => `    ${timestamp(m.timestamp_seconds as number)} ${String(m.source)}: ${String(m.snippet)}`,
+      const r = hit.recording;
+      const head = `${r.id}  ${r.title}  (${r.status}, ${duration(r.duration_seconds)})`;
+      const moments = hit.moments.map(
+        (m) => `    ${timestamp(m.timestamp_seconds)} ${m.source}: ${m.snippet}`,
       );
-      return [head, `    ${String(hit.snippet ?? '')}`, ...moments].join('\n');
+      return [head, `    ${hit.snippet}`, ...moments].join('\n');
     })
     .join('\n\n');
 }

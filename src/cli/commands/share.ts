@@ -10,7 +10,7 @@ export function registerShareCommands(program: Command, ctx: CliContext): void {
     .description('make a recording public and print its link')
     .action(async (id: string) => {
       const share = await (await ctx.client()).recordings.share(id);
-      ctx.print(share, () => `Public link: ${String((share as { url?: unknown }).url)}`);
+      ctx.print(share, () => `Public link: ${share.url}`);
     });
 
   program
