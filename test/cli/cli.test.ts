@@ -15,7 +15,7 @@ describe('iris CLI against a live server', () => {
   const configFile = () => path.join(home, 'iris', 'config.json');
 
   beforeAll(async () => {
-    s = await startServer();
+    s = await startServer({ processing: true });
     home = mkdtempSync(path.join(os.tmpdir(), 'iris-cli-xdg-'));
     work = mkdtempSync(path.join(os.tmpdir(), 'iris-cli-work-'));
     env = { XDG_CONFIG_HOME: home, HOME: home };
@@ -111,6 +111,15 @@ describe('iris CLI against a live server', () => {
     const human = await iris(['status', recordingId], { env });
     expect(human.stdout).toMatch(/STAGE\s+STATE\s+PROGRESS/);
   });
+
+  it('watches the status until processing ends, exiting 0 when ready and 6 when failed', async () => {
+    const watch = await iris(['status', recordingId, '--watch', '--interval', '200', '--json'], { env });
+    const final = watch.json<{ status: string; stages: Array<{ state: string }> }>();
+    expect(['ready', 'failed']).toContain(final.status);
+    expect(watch.code, watch.stderr).toBe(final.status === 'ready' ? 0 : 6);
+    const lines = await iris(['status', recordingId, '--watch'], { env });
+    expect(lines.stdout).toMatch(/^(ready|failed) \d+%: probe \w+/m);
+  }, 90_000);
 
   it('exits 4 for an unknown recording and 3 for a refused key, with code and request id', async () => {
     const missing = await iris(['status', 'rec_00000000000000000000000000'], { env });

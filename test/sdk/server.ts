@@ -17,10 +17,12 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<LiveServer> {
+export async function startServer(options: { processing?: boolean } = {}): Promise<LiveServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-sdk-data-'));
   const t = await createTestApp('sqlite', { dataDir });
   t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
+  // The pipeline's workers, for suites that follow a recording until it is processed.
+  if (options.processing) await t.c.queue.start();
   const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
   const user = await seedUser(t);
   const res = await t.call('POST', '/api/v1/keys', {
