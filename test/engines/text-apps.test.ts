@@ -52,3 +52,14 @@ describe('app detection from OCR text', () => {
     ]);
   });
 });
+
+describe('browsers known only by their address bar', () => {
+  it('reports a web browser when a scheme-less address sits in the first lines', () => {
+    const chromium =
+      '¥ — @ Quarterly Roadmap Revie x +\n\n© © 127.0.0.1:8765/roadmap.html\n\nQuarterly Roadmap Review';
+    expect(detectApp(chromium)).toMatchObject({ app: 'Web browser', kind: 'browser' });
+    // The same address deep in a document is not an address bar.
+    const doc = ['Notes', 'one', 'two', 'three', 'four', 'see example.com/docs for more'].join('\n');
+    expect(detectApp(doc)).toBeUndefined();
+  });
+});

@@ -54,3 +54,15 @@ describe('URL extraction from OCR text', () => {
     expect(normaliseUrl('not a url')).toBeUndefined();
   });
 });
+
+describe('address-bar addresses without a scheme', () => {
+  it('finds local and intranet addresses with a port or path, and keeps version numbers out', () => {
+    expect(extractUrls('© © 127.0.0.1:8765/roadmap.html\nYou are').map((u) => u.url)).toEqual([
+      'http://127.0.0.1:8765/roadmap.html',
+    ]);
+    expect(extractUrls('go to localhost:3000/api now').map((u) => u.url)).toEqual([
+      'http://localhost:3000/api',
+    ]);
+    expect(extractUrls('version 1.2.3.4 and 10.0.0.5 released')).toEqual([]);
+  });
+});

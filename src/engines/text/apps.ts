@@ -283,6 +283,9 @@ const RULES: AppRule[] = [
   { app: 'Photoshop', kind: 'design', patterns: [[/\bAdobe\s*Photoshop\b/i, 0.9]] },
 ];
 
+/** How many non-empty lines from the top of a frame may hold a browser's address bar. */
+const ADDRESS_BAR_LINES = 4;
+
 export function detectApp(ocrText: string): DetectedApp | undefined {
   let best: DetectedApp | undefined;
   for (const rule of RULES) {
@@ -295,7 +298,16 @@ export function detectApp(ocrText: string): DetectedApp | undefined {
   if (best) return best;
   // An address with a scheme or www on screen and nothing else known: some browser.
   const url = extractUrls(ocrText).find((u) => /^(?:https?:\/\/|www\.)/i.test(u.raw));
-  return url ? { app: 'Web browser', kind: 'browser', confidence: 0.3, evidence: url.raw } : undefined;
+  if (url) return { app: 'Web browser', kind: 'browser', confidence: 0.3, evidence: url.raw };
+  // Browsers hide the scheme in the address bar, which sits in the first lines under the
+  // tab strip (Chromium and Chrome show no window title with their name at all).
+  const top = ocrText
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(0, ADDRESS_BAR_LINES)
+    .join('\n');
+  const bar = extractUrls(top)[0];
+  return bar ? { app: 'Web browser', kind: 'browser', confidence: 0.3, evidence: bar.raw } : undefined;
 }
 
 export interface AppUsage {

@@ -30,6 +30,16 @@ const URL_CHARS = String.raw`[^\s<>"'\`{}|\\^]`;
 const TLD_ALT = [...KNOWN_TLDS].sort((a, b) => b.length - a.length).join('|');
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
+/**
+ * Local and intranet addresses as an address bar shows them (`127.0.0.1:8765/page`,
+ * `localhost:3000`): no scheme and no TLD, so a port or a path is required, which keeps
+ * dotted version numbers out.
+ */
+const LOCAL = new RegExp(
+  String.raw`(?<![\w@./:-])((?:\d{1,3}\.){3}\d{1,3}|localhost)(?:(?::\d{2,5})(?:/${URL_CHARS}*)?|/${URL_CHARS}*)`,
+  'gi',
+);
+
 const SCHEMED = new RegExp(String.raw`\bhttps?://${URL_CHARS}+`, 'gi');
 const WWW = new RegExp(String.raw`\bwww\d?\.${URL_CHARS}+`, 'gi');
 const BARE = new RegExp(
@@ -72,6 +82,7 @@ export function extractUrls(text: string): FoundUrl[] {
   };
   for (const m of repaired.matchAll(SCHEMED)) add(m.index, trimTrailing(m[0]));
   for (const m of repaired.matchAll(WWW)) add(m.index, trimTrailing(m[0]));
+  for (const m of repaired.matchAll(LOCAL)) add(m.index, trimTrailing(m[0]));
   for (const m of repaired.matchAll(BARE)) {
     const tld = m[2]!.toLowerCase();
     const path = m[3] ?? '';
@@ -95,7 +106,9 @@ export function extractDomains(text: string): string[] {
 }
 
 export function normaliseUrl(raw: string): { url: string; domain: string } | undefined {
-  const withScheme = /^https?:\/\//i.test(raw) ? raw : `https://${raw}`;
+  // Browsers hide the scheme; local addresses are almost always plain http.
+  const local = /^(?:localhost|\d{1,3}(?:\.\d{1,3}){3})(?=[:/]|$)/i.test(raw);
+  const withScheme = /^https?:\/\//i.test(raw) ? raw : `${local ? 'http' : 'https'}://${raw}`;
   let u: URL;
   try {
     u = new URL(withScheme);
