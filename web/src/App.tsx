@@ -165,16 +165,21 @@ function WorkspaceSwitcher() {
 
   return (
     <div className="workspace-switcher">
-      <label className="field field-compact">
-        <span>Workspace</span>
-        <select value={workspace?.id ?? ''} onChange={(e) => selectWorkspace(e.target.value)}>
+      <div className="field field-compact">
+        <label htmlFor="workspace-select">Workspace</label>
+        <select
+          id="workspace-select"
+          value={workspace?.id ?? ''}
+          onChange={(e) => selectWorkspace(e.target.value)}
+        >
           {me.workspaces.map((w) => (
             <option key={w.id} value={w.id}>
-              {w.name} ({w.role})
+              {w.name}
             </option>
           ))}
         </select>
-      </label>
+      </div>
+      {workspace && <span className="workspace-role">Your role: {workspace.role}</span>}
       {creating ? (
         <form onSubmit={create} className="form form-compact">
           <label className="field field-compact">

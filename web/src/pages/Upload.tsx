@@ -26,13 +26,14 @@ interface UploadItem {
   upload?: tus.Upload;
 }
 
+/** "quarterly-roadmap_review.mp4" → "Quarterly roadmap review". */
 function titleOf(file: File): string {
-  return (
+  const base =
     file.name
       .replace(/\.[A-Za-z0-9]{1,5}$/, '')
       .replace(/[_-]+/g, ' ')
-      .trim() || file.name
-  );
+      .trim() || file.name;
+  return base.charAt(0).toUpperCase() + base.slice(1);
 }
 
 /** The server's JSON error message out of a tus error (the response body is ours). */
