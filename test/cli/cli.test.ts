@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,20 @@ describe('iris CLI against a live server', () => {
     const human = await iris(['ls'], { env });
     expect(human.stdout).toMatch(/^ID\s+TITLE\s+STATUS/);
     expect(human.stdout).toContain('Daily standup');
+  });
+
+  it('uploads the media files of a directory, skipping the rest', async () => {
+    const dir = path.join(work, 'batch');
+    const m = await mediaFiles();
+    mkdirSync(path.join(dir, 'nested'), { recursive: true });
+    writeFileSync(path.join(dir, 'a.m4a'), m.audio);
+    writeFileSync(path.join(dir, 'nested', 'b.mp4'), m.video);
+    writeFileSync(path.join(dir, 'readme.txt'), 'not media');
+    const up = await iris(['upload', 'batch', '--json'], { env, cwd: work });
+    expect(up.code, up.stderr).toBe(0);
+    const outcomes = up.json<Array<{ file: string; recording_id: string }>>();
+    expect(outcomes.map((o) => path.relative(dir, o.file))).toEqual(['a.m4a', 'nested/b.mp4']);
+    expect(outcomes.every((o) => o.recording_id.startsWith('rec_'))).toBe(true);
   });
 
   it('reports a file that is not media, and a missing file, with their exit codes', async () => {

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type LiveServer } from '../sdk/server.js';
+
+/** The real entry point as a child process: exit statuses reach the shell. */
+function run(args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('iris as a process', () => {
+  let s: LiveServer;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    s = await startServer();
+    const home = mkdtempSync(path.join(os.tmpdir(), 'iris-cli-proc-'));
+    env = { XDG_CONFIG_HOME: home, HOME: home, IRIS_URL: s.url, IRIS_API_KEY: s.apiKey };
+  }, 60_000);
+  afterAll(async () => s?.close());
+
+  it('exits 0 with JSON, 4 for a missing recording, and ends by itself', async () => {
+    const ls = await run(['ls', '--json'], env);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toMatchObject({ items: [], pagination: { total: 0 } });
+    const missing = await run(['show', 'rec_00000000000000000000000000'], env);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/^error: .+ \(NOT_FOUND, request req_\w+\)$/m);
+  }, 60_000);
+});
