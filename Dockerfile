@@ -7,6 +7,7 @@ COPY package.json package-lock.json ./
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
+COPY web ./web
 RUN npm ci && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
