@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import {
   TypeBoxValidatorCompiler,
@@ -29,6 +30,7 @@ import { sharePageRoutes } from './modules/sharing/share-page.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { contextRoutes } from './modules/recordings/context.routes.js';
 import { webRoutes } from './modules/web/web.routes.js';
+import { mcpRoutes } from './mcp/http.js';
 import { VERSION } from './version.js';
 
 registerAjvFormats();
@@ -38,6 +40,27 @@ export const API_PREFIX = '/api/v1';
 export interface BuildOptions {
   /** Sees every route as it is added (the route table for tests and tooling). */
   onRoute?: (route: RouteOptions) => void;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (bad header characters, broken framing) never reach
+ * a route; answer them with the same error envelope as everything else, then close.
+ */
+function rejectMalformedHttp(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = JSON.stringify({
+    error: {
+      code: 'INVALID_REQUEST',
+      message: tooLarge ? 'Request headers are too large.' : 'Malformed HTTP request.',
+      request_id: newId('req'),
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Builds the HTTP app over a container; tests use it with `app.inject`. */
@@ -53,6 +76,7 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
     routerOptions: { maxParamLength: 1400, ignoreTrailingSlash: true },
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler: rejectMalformedHttp,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -106,6 +130,8 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
   await app.register(keysRoutes, { keys: c.keys, base: '/me/api-keys', prefix: '/api' });
   // The public page of a share link lives at the root, where people open it.
   await app.register(sharePageRoutes, { publicShares: c.sharing.publicShares });
+  // MCP clients (AI assistants) at /mcp, outside the versioned REST API.
+  await app.register(mcpRoutes, { deps: c });
   // The dashboard at `/`; its catch-all never shadows the routes above.
   await app.register(webRoutes);
 

@@ -112,8 +112,9 @@ export interface ContainerOptions {
   catalogue?: CatalogueOptions;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** `destination` 2 (stderr) when stdout carries a protocol, as for `iris mcp`. */
+export function createLogger(config: Config, destination?: 1 | 2): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: {
       paths: [
@@ -130,7 +131,8 @@ export function createLogger(config: Config): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, pino.destination(destination)) : pino(options);
 }
 
 export async function createContainer(

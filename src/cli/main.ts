@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runServer } from '../server.js';
 import { registerAdminCommands } from './admin.js';
+import { registerMcpCommand } from './mcp-stdio.js';
 import { processIO } from './io.js';
 import { runCli } from './run.js';
 
@@ -20,6 +21,7 @@ function serverCommands(program: Command): void {
     .command('worker')
     .description('run only background workers (scale out with several)')
     .action(() => runServer('worker'));
+  registerMcpCommand(program);
   registerAdminCommands(program);
 }
 

@@ -13,8 +13,8 @@ declare module 'fastify' {
 const EXEMPT = new Set(['/api/v1/openapi.json']);
 
 /**
- * `/api/*` (and spec 002's unversioned `/v1/*`, and the public share pages `/share/*`)
- * are limited; `/health`, `/healthz`,
+ * `/api/*` (and spec 002's unversioned `/v1/*`, the public share pages `/share/*` and
+ * the MCP endpoint `/mcp`) are limited; `/health`, `/healthz`,
  * `/metrics` and `/docs` live outside them. CORS preflights cost nothing.
  */
 export function isRateLimited(method: string, url: string): boolean {
@@ -22,7 +22,13 @@ export function isRateLimited(method: string, url: string): boolean {
   const path = url.split('?', 1)[0]!;
   if (EXEMPT.has(path)) return false;
   // `/share/:id` is the public share page: anonymous, so limited per client address.
-  return path === '/api' || path.startsWith('/api/') || path.startsWith('/v1/') || path.startsWith('/share/');
+  return (
+    path === '/api' ||
+    /^\/mcp\/?$/.test(path) ||
+    path.startsWith('/api/') ||
+    path.startsWith('/v1/') ||
+    path.startsWith('/share/')
+  );
 }
 
 const SUBJECT_NAME = { workspace: 'this workspace', user: 'this account', client: 'this client address' };
