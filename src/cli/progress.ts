@@ -14,6 +14,7 @@ export interface FileProgress {
  */
 export class UploadProgress {
   private readonly bars?: cliProgress.MultiBar;
+  private onInterrupt?: () => void;
 
   constructor(
     private readonly stream: OutStream,
@@ -69,5 +70,17 @@ export class UploadProgress {
 
   stop(): void {
     this.bars?.stop();
+    if (this.onInterrupt) process.off('SIGINT', this.onInterrupt);
+  }
+
+  /** Ctrl-C: give the terminal its cursor back and say how to continue. */
+  exitOnInterrupt(): void {
+    if (!this.bars) return;
+    this.onInterrupt = () => {
+      this.bars?.stop();
+      this.stream.write('\ninterrupted: run the same command again to resume\n');
+      process.exit(130);
+    };
+    process.once('SIGINT', this.onInterrupt);
   }
 }

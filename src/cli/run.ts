@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
+import { VERSION } from '../version.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerKeyCommands } from './commands/keys.js';
@@ -27,6 +28,7 @@ export async function runCli(argv: string[], io: CliIO, serverCommands?: ServerC
   const program = new Command()
     .name('iris')
     .description('Iris: self-hosted recording intelligence server, and a client for it')
+    .version(VERSION, '-V, --version')
     .option('--json', 'machine-readable JSON on stdout (every client command)')
     .option('--url <url>', 'server URL (default: IRIS_URL, the stored login, or http://127.0.0.1:8080)')
     .showHelpAfterError()

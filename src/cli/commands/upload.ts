@@ -39,6 +39,7 @@ export function registerUploadCommand(program: Command, ctx: CliContext): void {
       if (opts.title && files.length > 1) throw new CliError('--title needs a single file', EXIT.USAGE);
       const client = await ctx.client();
       const progress = new UploadProgress(ctx.io.stderr, ctx.json);
+      progress.exitOnInterrupt();
       const outcomes: Outcome[] = [];
       let failure: unknown;
       try {
