@@ -18,6 +18,7 @@ import { MembersPage } from './pages/Members';
 import { KeysPage } from './pages/Keys';
 import { UsagePage } from './pages/Usage';
 import { AuditPage } from './pages/Audit';
+import { AccountPage } from './pages/Account';
 
 /** Pages anyone can open; they work signed in or out. */
 const PUBLIC: Record<string, () => ReactNode> = {
@@ -67,6 +68,7 @@ function routeFor(pathname: string): ReactNode {
   if (pathname === '/keys') return <KeysPage />;
   if (pathname === '/usage') return <UsagePage />;
   if (pathname === '/audit') return <AuditPage />;
+  if (pathname === '/account') return <AccountPage />;
   return (
     <div className="page">
       <h1>Page not found</h1>
@@ -223,6 +225,9 @@ function UserBlock() {
     <div className="user-block">
       <div className="user-name">{me.user.name || me.user.email}</div>
       <div className="muted small">{me.user.email}</div>
+      <Link to="/account" className="btn btn-ghost btn-small">
+        Account
+      </Link>
       <button
         type="button"
         className="btn btn-ghost btn-small"

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { api, type Session, type User } from '../api';
+import { api, withQuery, type Session, type User } from '../api';
 import { Link, useRouter, useSearchParam } from '../router';
 import { useSession } from '../session';
 import { ErrorNotice, Loading, Notice, usePageTitle } from '../ui';
@@ -39,6 +39,36 @@ function useSubmit() {
   return { busy, error, run };
 }
 
+interface OidcConfig {
+  enabled: boolean;
+  label?: string;
+  login_url?: string;
+}
+
+/** "Sign in with …" when the server has OIDC configured (404 or disabled: nothing). */
+function SsoButton({ next }: { next: string }) {
+  const [config, setConfig] = useState<OidcConfig | null>(null);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    api<OidcConfig>('GET', '/auth/oidc/config', { anonymous: true, signal: ctrl.signal }).then(
+      setConfig,
+      () => setConfig(null),
+    );
+    return () => ctrl.abort();
+  }, []);
+  if (!config?.enabled || !config.login_url) return null;
+  return (
+    <>
+      <a className="btn btn-secondary btn-block" href={withQuery(config.login_url, { redirect: next })}>
+        {config.label || 'Sign in with single sign-on'}
+      </a>
+      <div className="divider" role="separator">
+        <span>or</span>
+      </div>
+    </>
+  );
+}
+
 export function LoginPage() {
   const { signIn } = useSession();
   const { navigate } = useRouter();
@@ -72,6 +102,7 @@ export function LoginPage() {
       }
     >
       <form onSubmit={submit} className="form">
+        <SsoButton next={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} />
         {error !== undefined && <ErrorNotice error={error} title="Could not sign in" />}
         <label className="field">
           <span>Email</span>
