@@ -138,7 +138,14 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
       logger,
       workDir: path.join(deps.dataDir, 'work'),
     }) as JobDefinition<unknown>,
-    enrichJob({ pipeline, frames, segments, context, llm: selectLanguageModel(engines), logger }) as JobDefinition<unknown>,
+    enrichJob({
+      pipeline,
+      frames,
+      segments,
+      context,
+      llm: selectLanguageModel(engines),
+      logger,
+    }) as JobDefinition<unknown>,
   );
   const contextService = new ContextService({ repo, access: deps.access, context, segments });
   return {

@@ -252,7 +252,10 @@ export class RecordingsService {
   }
 
   /** video() for a recording the caller was already let at (public share links). */
-  async playback(rec: Recording, request: { range?: string | undefined; head: boolean }): Promise<VideoResponse> {
+  async playback(
+    rec: Recording,
+    request: { range?: string | undefined; head: boolean },
+  ): Promise<VideoResponse> {
     const key = rec.playback_key ?? rec.original_key;
     if (!key) {
       throw new AppError(
