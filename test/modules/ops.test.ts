@@ -137,7 +137,8 @@ describe.each(DIALECTS)('ops endpoints on %s', (dialect) => {
   it('GET /metrics exposes default, HTTP and build metrics with bounded route labels', async () => {
     const owner = await seedUser(t);
     await t.call('GET', `/api/v1/workspaces/${owner.workspaceId}`, { token: owner.token });
-    await t.call('GET', '/no/such/route/e3f1c0');
+    // Under /api (the dashboard answers other unknown paths with its page).
+    await t.call('GET', '/api/v1/no/such/route/e3f1c0');
     const res = await t.call('GET', '/metrics', { token: METRICS_TOKEN });
     const text = res.body;
     expect(text).toContain('process_cpu_seconds_total');
