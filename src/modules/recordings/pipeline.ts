@@ -6,7 +6,10 @@ import { pipeline as streamPipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.js';
 import { codec } from '../../platform/db/codec.js';
+import { Type } from 'typebox';
+import { Id } from '../../platform/http/schemas.js';
 import {
+  defineJob,
   JobAbortedError,
   PermanentJobError,
   type JobContext,
@@ -33,6 +36,27 @@ export interface StageOptions {
   engine?: string | null;
   /** The job definition's maxAttempts, so the last failed attempt marks the stage failed. */
   maxAttempts: number;
+}
+
+/** Every pipeline job takes the recording id and nothing else; the row holds the rest. */
+export const StagePayload = Type.Object({ recording_id: Id('rec') }, { additionalProperties: false });
+
+/** A stage's job, declared once: its queue settings and the work it does on a recording. */
+export interface StageSpec {
+  stage: StageName;
+  /** The queue's job name, `recording.<stage>`. */
+  name: string;
+  /** How many of this stage one worker process runs at once (CPU-bound stages: 1). */
+  concurrency: number;
+  /** Backstop for a hung run; engines keep their own, tighter limits. */
+  timeoutMs: number;
+  maxAttempts?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  /** Engine recorded when the stage starts; the work may refine it with setEngine. */
+  engine?: string;
+  /** Stages whose output this one reads (see STAGE_INPUTS). */
+  inputs?: readonly StageName[];
+  work: (rec: Recording, run: StageRun) => Promise<void>;
 }
 
 /** A stage outcome other than `done`: the work decided it does not apply or cannot run. */
@@ -72,13 +96,11 @@ export const STAGE_INPUTS: Partial<Record<StageName, readonly StageName[]>> = {
  * each hand-over then also re-runs finished stages that read a re-run stage's output
  * (STAGE_INPUTS), so results never mix an old and a new input.
  *
- * Pipeline stages (media, frames, …) plug in by defining their job, registering it
- * here, and doing their work inside `runStage`:
+ * Pipeline stages (media, frames, …) plug in by declaring their job once here; the work
+ * runs inside `runStage`:
  *
- *   const job = defineJob({ name: 'recording.media', schema: StagePayload, maxAttempts: 3,
- *     handler: (p, ctx) => pipeline.runStage(p.recording_id, 'media', ctx, { maxAttempts: 3 },
- *       async (rec, run) => { … pipeline.storeDerived(rec, 'playback.mp4', file, 'video/mp4') … }) });
- *   pipeline.registerStage('media', job);
+ *   pipeline.defineStage({ stage: 'media', name: 'recording.media', concurrency: 1,
+ *     timeoutMs: …, engine: 'ffmpeg', work: async (rec, run) => { … } });
  */
 export class RecordingPipeline {
   private readonly stageJobs = new Map<StageName, JobDefinition<{ recording_id: string }>>();
@@ -95,6 +117,29 @@ export class RecordingPipeline {
       workDir: string;
     },
   ) {}
+
+  /** Defines a stage's job from its spec, registers it here, and returns it for the queue. */
+  defineStage(spec: StageSpec): JobDefinition<{ recording_id: string }> {
+    const maxAttempts = spec.maxAttempts ?? 3;
+    const job = defineJob({
+      name: spec.name,
+      schema: StagePayload,
+      concurrency: spec.concurrency,
+      maxAttempts,
+      backoff: spec.backoff ?? { baseMs: 5_000, maxMs: 120_000 },
+      timeoutMs: spec.timeoutMs,
+      handler: (payload, ctx) =>
+        this.runStage(
+          payload.recording_id,
+          spec.stage,
+          ctx,
+          { engine: spec.engine ?? null, maxAttempts },
+          spec.work,
+        ),
+    });
+    this.registerStage(spec.stage, job, spec.inputs ? { inputs: spec.inputs } : {});
+    return job;
+  }
 
   registerStage(
     stage: StageName,

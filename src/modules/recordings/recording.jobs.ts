@@ -1,15 +1,10 @@
-import { Type } from 'typebox';
-import { PermanentJobError, defineJob, type JobDefinition } from '../../platform/queue/index.js';
-import { Id } from '../../platform/http/schemas.js';
+import { PermanentJobError, type JobDefinition } from '../../platform/queue/index.js';
 import type { Prober } from './media-info.js';
 import type { RecordingPipeline } from './pipeline.js';
 import type { RecordingsRepository } from './recordings.repository.js';
 
-/** Every pipeline job takes the recording id and nothing else; the row holds the rest. */
-export const StagePayload = Type.Object({ recording_id: Id('rec') }, { additionalProperties: false });
 
 export const PROBE_JOB = 'recording.probe';
-const PROBE_ATTEMPTS = 3;
 
 /**
  * `recording.probe`, the pipeline's first stage: ffprobe on the stored original (not on
@@ -24,37 +19,29 @@ export function recordingJobs(d: {
   pipeline: RecordingPipeline;
   probe: Prober;
 }): JobDefinition<{ recording_id: string }>[] {
-  const probeJob = defineJob({
+  const probeJob = d.pipeline.defineStage({
+    stage: 'probe',
     name: PROBE_JOB,
-    schema: StagePayload,
     concurrency: 2,
-    maxAttempts: PROBE_ATTEMPTS,
     backoff: { baseMs: 2_000, maxMs: 60_000 },
     timeoutMs: 30 * 60_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(
-        payload.recording_id,
-        'probe',
-        ctx,
-        { engine: 'ffprobe', maxAttempts: PROBE_ATTEMPTS },
-        async (rec, run) => {
-          if (!rec.original_key) throw new PermanentJobError('The recording has no stored file to probe.');
-          const info = await d.pipeline.withLocalCopy(rec.original_key, run.signal, (file) =>
-            d.probe(file, run.signal),
-          );
-          await run.setEngine(info.engine);
-          await d.repo.update(rec.id, {
-            duration_seconds: info.durationSeconds,
-            has_video: info.hasVideo,
-            has_audio: info.hasAudio,
-            width: info.width,
-            height: info.height,
-            // What later stages recorded under `derived` is theirs, not the probe's to drop.
-            media: rec.media?.derived ? { ...info.summary, derived: rec.media.derived } : info.summary,
-          });
-        },
-      ),
+    engine: 'ffprobe',
+    work: async (rec, run) => {
+      if (!rec.original_key) throw new PermanentJobError('The recording has no stored file to probe.');
+      const info = await d.pipeline.withLocalCopy(rec.original_key, run.signal, (file) =>
+        d.probe(file, run.signal),
+      );
+      await run.setEngine(info.engine);
+      await d.repo.update(rec.id, {
+        duration_seconds: info.durationSeconds,
+        has_video: info.hasVideo,
+        has_audio: info.hasAudio,
+        width: info.width,
+        height: info.height,
+        // What later stages recorded under `derived` is theirs, not the probe's to drop.
+        media: rec.media?.derived ? { ...info.summary, derived: rec.media.derived } : info.summary,
+      });
+    },
   });
-  d.pipeline.registerStage('probe', probeJob);
   return [probeJob];
 }

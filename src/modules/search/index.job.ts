@@ -1,15 +1,13 @@
 import type { Embedder } from '../../engines/embed/port.js';
-import { defineJob, type JobDefinition } from '../../platform/queue/index.js';
+import type { JobDefinition } from '../../platform/queue/index.js';
 import type { ContextRepository } from '../recordings/context.repository.js';
 import type { FramesRepository } from '../recordings/frames.repository.js';
 import type { RecordingPipeline } from '../recordings/pipeline.js';
-import { StagePayload } from '../recordings/recording.jobs.js';
 import type { SegmentsRepository } from '../recordings/segments.repository.js';
 import { buildDocuments } from './documents.js';
 import type { SearchRepository } from './search.repository.js';
 
 export const INDEX_JOB = 'recording.index';
-const INDEX_ATTEMPTS = 3;
 /**
  * Embedding models read a few hundred to a few thousand tokens; servers either refuse
  * or silently cut longer input. The start of a long screen is what it is about.
@@ -32,40 +30,33 @@ export function indexJob(d: {
   context: ContextRepository;
   embedder?: Embedder | undefined;
 }): JobDefinition<{ recording_id: string }> {
-  return defineJob({
+  return d.pipeline.defineStage({
+    stage: 'index',
     name: INDEX_JOB,
-    schema: StagePayload,
     concurrency: 2,
-    maxAttempts: INDEX_ATTEMPTS,
     backoff: { baseMs: 2_000, maxMs: 60_000 },
     timeoutMs: 30 * 60_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(
-        payload.recording_id,
-        'index',
-        ctx,
-        { engine: d.search.engine, maxAttempts: INDEX_ATTEMPTS },
-        async (rec, run) => {
-          const [context, segments, frames] = await Promise.all([
-            d.context.find(rec.id),
-            d.segments.list(rec.id),
-            d.frames.list(rec.id),
-          ]);
-          const docs = buildDocuments({ title: rec.title, context, segments, frames });
-          const stored = await d.search.replaceDocuments(rec.id, rec.workspace_id, docs);
-          if (!d.embedder || stored.length === 0) return;
-          await run.progress(0.3);
-          await run.setEngine(`${d.search.engine}+embeddings:${d.embedder.model}`);
-          const vectors = await d.embedder.embed(
-            stored.map((doc) => doc.text.slice(0, EMBED_CHARS)),
-            { signal: run.signal },
-          );
-          await d.search.replaceEmbeddings(
-            rec.id,
-            d.embedder.model,
-            stored.map((document, i) => ({ document, vector: vectors[i]! })),
-          );
-        },
-      ),
+    engine: d.search.engine,
+    work: async (rec, run) => {
+      const [context, segments, frames] = await Promise.all([
+        d.context.find(rec.id),
+        d.segments.list(rec.id),
+        d.frames.list(rec.id),
+      ]);
+      const docs = buildDocuments({ title: rec.title, context, segments, frames });
+      const stored = await d.search.replaceDocuments(rec.id, rec.workspace_id, docs);
+      if (!d.embedder || stored.length === 0) return;
+      await run.progress(0.3);
+      await run.setEngine(`${d.search.engine}+embeddings:${d.embedder.model}`);
+      const vectors = await d.embedder.embed(
+        stored.map((doc) => doc.text.slice(0, EMBED_CHARS)),
+        { signal: run.signal },
+      );
+      await d.search.replaceEmbeddings(
+        rec.id,
+        d.embedder.model,
+        stored.map((document, i) => ({ document, vector: vectors[i]! })),
+      );
+    },
   });
 }

@@ -44,6 +44,5 @@ export function createSearchModule(deps: {
     context: deps.recordings.context,
     embedder: deps.embedder,
   });
-  deps.recordings.pipeline.registerStage('index', job);
   return { repo, service, jobs: [job as JobDefinition<unknown>] };
 }

@@ -1,17 +1,15 @@
 import type { Logger } from 'pino';
 import type { LanguageModel } from '../../../engines/llm/port.js';
-import { defineJob, type JobDefinition } from '../../../platform/queue/index.js';
+import type { JobDefinition } from '../../../platform/queue/index.js';
 import type { ContextRepository } from '../context.repository.js';
 import type { FramesRepository } from '../frames.repository.js';
 import { StageSkipped, type RecordingPipeline, type StageRun } from '../pipeline.js';
-import { StagePayload } from '../recording.jobs.js';
 import type { Recording } from '../recordings.repository.js';
 import type { SegmentsRepository } from '../segments.repository.js';
 import { editableContext } from './empty-context.js';
 import { assembleContext } from './enrich-assembly.js';
 
 export const ENRICH_JOB = 'recording.enrich';
-const ATTEMPTS = 3;
 
 export const NOTHING_TO_ENRICH =
   'Nothing to enrich: the recording has no transcript and no screen text, so there is no summary, ' +
@@ -39,24 +37,14 @@ export interface EnrichJobDeps {
  * frames and segments and replaces what an earlier run wrote.
  */
 export function enrichJob(d: EnrichJobDeps): JobDefinition<{ recording_id: string }> {
-  const job = defineJob({
+  return d.pipeline.defineStage({
+    stage: 'enrich',
     name: ENRICH_JOB,
-    schema: StagePayload,
     concurrency: 2,
-    maxAttempts: ATTEMPTS,
-    backoff: { baseMs: 5_000, maxMs: 120_000 },
     timeoutMs: 60 * 60_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(
-        payload.recording_id,
-        'enrich',
-        ctx,
-        { engine: d.llm ? `llm:${d.llm.model}` : 'extractive', maxAttempts: ATTEMPTS },
-        (rec, run) => enrich(d, rec, run),
-      ),
+    engine: d.llm ? `llm:${d.llm.model}` : 'extractive',
+    work: (rec, run) => enrich(d, rec, run),
   });
-  d.pipeline.registerStage('enrich', job);
-  return job;
 }
 
 async function enrich(d: EnrichJobDeps, rec: Recording, run: StageRun): Promise<void> {

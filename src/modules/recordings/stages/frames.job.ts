@@ -11,18 +11,16 @@ import {
 import { locateFfmpeg } from '../../../engines/ffmpeg/locate.js';
 import { probe } from '../../../engines/ffmpeg/probe.js';
 import { dedupeFrames, SCREEN_DEDUPE } from '../../../engines/image/dedupe.js';
-import { defineJob, PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
+import { PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
 import { newId } from '../../../platform/ids.js';
 import { recordDerived } from '../derived-media.js';
 import type { FramesRepository, NewFrame } from '../frames.repository.js';
 import { StageSkipped, type RecordingPipeline, type StageRun } from '../pipeline.js';
-import { StagePayload } from '../recording.jobs.js';
 import type { Recording, RecordingsRepository } from '../recordings.repository.js';
 import { isCutShort } from './damage.js';
 import { progressSlice } from './stage-progress.js';
 
 export const FRAMES_JOB = 'recording.frames';
-const ATTEMPTS = 3;
 /** Sampling is one decode pass; hashing and storing the kept frames is the rest. */
 const SAMPLE_SHARE = 0.8;
 
@@ -47,25 +45,15 @@ export interface FramesJobDeps {
  * see a row without its image.
  */
 export function framesJob(d: FramesJobDeps): JobDefinition<{ recording_id: string }> {
-  const job = defineJob({
+  return d.pipeline.defineStage({
+    stage: 'frames',
     name: FRAMES_JOB,
-    schema: StagePayload,
     // One decode saturates a core and the queue runs media and ocr next to it.
     concurrency: 1,
-    maxAttempts: ATTEMPTS,
-    backoff: { baseMs: 5_000, maxMs: 120_000 },
     timeoutMs: 12 * 3600_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(
-        payload.recording_id,
-        'frames',
-        ctx,
-        { engine: 'ffmpeg', maxAttempts: ATTEMPTS },
-        (rec, run) => sampleFrames(d, rec, run),
-      ),
+    engine: 'ffmpeg',
+    work: (rec, run) => sampleFrames(d, rec, run),
   });
-  d.pipeline.registerStage('frames', job);
-  return job;
 }
 
 async function sampleFrames(d: FramesJobDeps, rec: Recording, run: StageRun): Promise<void> {

@@ -10,17 +10,15 @@ import {
   toWebMp4,
   type TranscodeResult,
 } from '../../../engines/ffmpeg/transcode.js';
-import { defineJob, PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
+import { PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
 import { derivedKey } from '../blob-keys.js';
 import { POSTER_NAME, derivedOf, recordDerived, thumbnailName } from '../derived-media.js';
 import type { RecordingPipeline, StageRun } from '../pipeline.js';
-import { StagePayload } from '../recording.jobs.js';
 import type { Recording, RecordingsRepository } from '../recordings.repository.js';
 import { damageMessage } from './damage.js';
 import { progressSlice } from './stage-progress.js';
 
 export const MEDIA_JOB = 'recording.media';
-const ATTEMPTS = 3;
 const THUMBNAILS = 5;
 /** Transcoding is most of the stage; poster and thumbnails are a few quick seeks. */
 const TRANSCODE_SHARE = 0.85;
@@ -45,26 +43,16 @@ export interface MediaJobDeps {
  * goes on (see RecordingPipeline), and /video plays the readable part.
  */
 export function mediaJob(d: MediaJobDeps): JobDefinition<{ recording_id: string }> {
-  const job = defineJob({
+  return d.pipeline.defineStage({
+    stage: 'media',
     name: MEDIA_JOB,
-    schema: StagePayload,
     // x264 keeps both cores busy on its own.
     concurrency: 1,
-    maxAttempts: ATTEMPTS,
-    backoff: { baseMs: 5_000, maxMs: 120_000 },
     // veryfast 1080p runs faster than real time on two cores; this only stops a hung run.
     timeoutMs: 12 * 3600_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(
-        payload.recording_id,
-        'media',
-        ctx,
-        { engine: 'ffmpeg', maxAttempts: ATTEMPTS },
-        (rec, run) => makeMedia(d, rec, run),
-      ),
+    engine: 'ffmpeg',
+    work: (rec, run) => makeMedia(d, rec, run),
   });
-  d.pipeline.registerStage('media', job);
-  return job;
 }
 
 async function makeMedia(d: MediaJobDeps, rec: Recording, run: StageRun): Promise<void> {

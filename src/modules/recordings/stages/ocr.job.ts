@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import type { OcrEngine, OcrResult } from '../../../engines/ocr/port.js';
-import { defineJob, type JobDefinition } from '../../../platform/queue/index.js';
+import type { JobDefinition } from '../../../platform/queue/index.js';
 import { recordDerived } from '../derived-media.js';
 import type { FramesRepository, OcrWord } from '../frames.repository.js';
 import { StageSkipped, type RecordingPipeline, type StageRun } from '../pipeline.js';
-import { StagePayload } from '../recording.jobs.js';
 import type { Recording, RecordingsRepository } from '../recordings.repository.js';
 
 export const OCR_JOB = 'recording.ocr';
-const ATTEMPTS = 3;
 /**
  * Frames copied out of storage and read per engine call: the tesseract CLI loads its
  * model once per call (list mode), and a batch is also the unit of progress and of
@@ -33,21 +31,14 @@ export interface OcrJobDeps {
  * confidences. Idempotent: a rerun overwrites each frame's OCR columns.
  */
 export function ocrJob(d: OcrJobDeps): JobDefinition<{ recording_id: string }> {
-  const job = defineJob({
+  return d.pipeline.defineStage({
+    stage: 'ocr',
     name: OCR_JOB,
-    schema: StagePayload,
     // Tesseract is single-threaded here (OMP_THREAD_LIMIT=1) but two of them starve the box.
     concurrency: 1,
-    maxAttempts: ATTEMPTS,
-    backoff: { baseMs: 5_000, maxMs: 120_000 },
     timeoutMs: 12 * 3600_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(payload.recording_id, 'ocr', ctx, { maxAttempts: ATTEMPTS }, (rec, run) =>
-        readFrames(d, rec, run),
-      ),
+    work: (rec, run) => readFrames(d, rec, run),
   });
-  d.pipeline.registerStage('ocr', job);
-  return job;
 }
 
 async function readFrames(d: OcrJobDeps, rec: Recording, run: StageRun): Promise<void> {

@@ -5,10 +5,9 @@ import type { SpeechToTextSelection } from '../../../engines/asr/select.js';
 import type { TranscriptSegment } from '../../../engines/asr/port.js';
 import { redact } from '../../../engines/ffmpeg/command.js';
 import { AppError } from '../../../errors.js';
-import { defineJob, PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
+import { PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
 import type { ContextRepository } from '../context.repository.js';
 import { StageSkipped, type RecordingPipeline, type StageRun } from '../pipeline.js';
-import { StagePayload } from '../recording.jobs.js';
 import type { Recording } from '../recordings.repository.js';
 import type { Segment, SegmentsRepository } from '../segments.repository.js';
 import { editableContext } from './empty-context.js';
@@ -16,7 +15,6 @@ import { extractSpeechWav } from './speech-audio.js';
 import { progressSlice } from './stage-progress.js';
 
 export const TRANSCRIBE_JOB = 'recording.transcribe';
-const ATTEMPTS = 3;
 /** Extracting audio is quick next to recognising it. */
 const EXTRACT_SHARE = 0.1;
 
@@ -43,22 +41,15 @@ export interface TranscribeJobDeps {
  * with the reason; nothing is ever made up. Idempotent: a rerun replaces the transcript.
  */
 export function transcribeJob(d: TranscribeJobDeps): JobDefinition<{ recording_id: string }> {
-  const job = defineJob({
+  return d.pipeline.defineStage({
+    stage: 'transcribe',
     name: TRANSCRIBE_JOB,
-    schema: StagePayload,
     // Speech recognition takes a whole core; a second one would only slow both.
     concurrency: 1,
-    maxAttempts: ATTEMPTS,
-    backoff: { baseMs: 5_000, maxMs: 120_000 },
     // Engines have their own limits that grow with the audio; this is the backstop.
     timeoutMs: 24 * 3600_000,
-    handler: (payload, ctx) =>
-      d.pipeline.runStage(payload.recording_id, 'transcribe', ctx, { maxAttempts: ATTEMPTS }, (rec, run) =>
-        transcribe(d, rec, run),
-      ),
+    work: (rec, run) => transcribe(d, rec, run),
   });
-  d.pipeline.registerStage('transcribe', job);
-  return job;
 }
 
 async function transcribe(d: TranscribeJobDeps, rec: Recording, run: StageRun): Promise<void> {
