@@ -2,26 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { api, setToken } from '../api';
 import { useRouter } from '../router';
 import { useSession } from '../session';
+import { useAction } from '../use-action';
 import { ErrorNotice, Notice, formatDate, usePageTitle } from '../ui';
-
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [done, setDone] = useState<string | null>(null);
-  const run = async (fn: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    setDone(null);
-    try {
-      setDone(await fn());
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, done, run };
-}
 
 /** Your account: name, default workspace, password, and deleting it (GET/PATCH/DELETE /auth/me). */
 export function AccountPage() {

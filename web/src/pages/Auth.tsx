@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api, withQuery, type Session, type User } from '../api';
 import { Link, useRouter, useSearchParam } from '../router';
+import { useAction } from '../use-action';
 import { useSession } from '../session';
 import { ErrorNotice, Loading, Notice, usePageTitle } from '../ui';
 
@@ -21,23 +22,7 @@ function AuthCard({ title, children, footer }: { title: string; children: ReactN
   );
 }
 
-/** Form state shared by the auth forms: busy flag and the last error. */
-function useSubmit() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
-}
+const useSubmit = useAction;
 
 interface OidcConfig {
   enabled: boolean;

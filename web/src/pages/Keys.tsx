@@ -11,6 +11,7 @@ import {
   useAsync,
   usePageTitle,
 } from '../ui';
+import { useAction } from '../use-action';
 
 interface ApiKey {
   id: string;
@@ -39,20 +40,7 @@ export function KeysPage() {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['read']);
   const [created, setCreated] = useState<{ name: string; plaintext: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-
-  const act = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run: act } = useAction();
 
   const create = (e: FormEvent) => {
     e.preventDefault();

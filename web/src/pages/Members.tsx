@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { useSession, useWorkspace } from '../session';
 import { Empty, ErrorNotice, Loading, Notice, formatDate, useAsync, usePageTitle } from '../ui';
+import { useAction } from '../use-action';
 
 const ROLES = ['owner', 'admin', 'operator', 'viewer', 'auditor'] as const;
 const ROLE_HINT: Record<string, string> = {
@@ -40,30 +41,15 @@ export function MembersPage() {
   );
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('viewer');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [sent, setSent] = useState<string | null>(null);
-
-  const act = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    setSent(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, done: sent, run: act } = useAction();
 
   const invite = (e: FormEvent) => {
     e.preventDefault();
     void act(async () => {
       await api('POST', '/workspaces/invite', { body: { workspace_id: workspace.id, email, role } });
-      setSent(`Invitation sent to ${email}.`);
       setEmail('');
       list.reload();
+      return `Invitation sent to ${email}.`;
     });
   };
 

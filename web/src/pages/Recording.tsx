@@ -39,6 +39,7 @@ import {
   usePageTitle,
 } from '../ui';
 import { StageChips, StageTable } from './Stages';
+import { useAction } from '../use-action';
 
 const POLL_MS = 3000;
 
@@ -279,19 +280,7 @@ function RecordingActions({
 }) {
   const { can } = useSession();
   const { navigate } = useRouter();
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const act = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run: act } = useAction();
   return (
     <>
       {status === 'failed' && can('recording:control') && (
@@ -337,15 +326,12 @@ function RecordingActions({
 function SharePanel({ recording: r }: { recording: Recording }) {
   const { can } = useSession();
   const [link, setLink] = useState<string | null>(r.share?.share_url ?? null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { busy, error, run } = useAction();
   useEffect(() => setLink(r.share?.share_url ?? null), [r.share?.share_url]);
   if (!can('recording:share')) return null;
 
-  const toggle = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const toggle = () =>
+    run(async () => {
       if (link) {
         await api('DELETE', `/recordings/${r.id}/share`);
         setLink(null);
@@ -353,16 +339,7 @@ function SharePanel({ recording: r }: { recording: Recording }) {
         const res = await api<ShareLink>('POST', `/recordings/${r.id}/share`);
         setLink(res.url);
       }
-    } catch (err) {
-      setError(
-        err instanceof ApiError && err.status === 404 && err.message.startsWith('No route')
-          ? new Error('Sharing is not available on this server yet.')
-          : err,
-      );
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="card share" aria-labelledby="share-heading">
