@@ -3,7 +3,6 @@ import type { Prober } from './media-info.js';
 import type { RecordingPipeline } from './pipeline.js';
 import type { RecordingsRepository } from './recordings.repository.js';
 
-
 export const PROBE_JOB = 'recording.probe';
 
 /**
