@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 import { ApiError, type RecordingStatus } from './api';
 
 /* ---------- data loading ---------- */
@@ -217,4 +217,21 @@ export function usePageTitle(title: string) {
   useEffect(() => {
     document.title = title ? `${title} · Iris` : 'Iris';
   }, [title]);
+}
+
+type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>;
+
+/** A labelled text input; the label wraps it, so a click on the label focuses it. */
+export function TextField({
+  label,
+  value,
+  onChange,
+  ...input
+}: InputProps & { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
 }

@@ -3,7 +3,7 @@ import { api, setToken } from '../api';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 import { useAction } from '../use-action';
-import { ErrorNotice, Notice, formatDate, usePageTitle } from '../ui';
+import { ErrorNotice, Notice, formatDate, usePageTitle, TextField } from '../ui';
 
 /** Your account: name, default workspace, password, and deleting it (GET/PATCH/DELETE /auth/me). */
 export function AccountPage() {
@@ -61,10 +61,7 @@ export function AccountPage() {
           Profile
         </h2>
         <form onSubmit={saveName} className="form form-row">
-          <label className="field">
-            <span>Name</span>
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
-          </label>
+          <TextField label="Name" required maxLength={200} value={name} onChange={setName} />
           <button type="submit" className="btn btn-primary" disabled={profile.busy}>
             Save
           </button>
@@ -78,27 +75,23 @@ export function AccountPage() {
           Password
         </h2>
         <form onSubmit={savePassword} className="form form-row">
-          <label className="field">
-            <span>Current password</span>
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={current}
-              onChange={(e) => setCurrent(e.target.value)}
-            />
-          </label>
-          <label className="field">
-            <span>New password</span>
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              value={next}
-              onChange={(e) => setNext(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Current password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={current}
+            onChange={setCurrent}
+          />
+          <TextField
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={next}
+            onChange={setNext}
+          />
           <button type="submit" className="btn btn-primary" disabled={password.busy}>
             Change password
           </button>
@@ -116,16 +109,14 @@ export function AccountPage() {
           others use, make someone else owner first.
         </p>
         <form onSubmit={deleteAccount} className="form form-row">
-          <label className="field">
-            <span>Your password</span>
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={deletePassword}
-              onChange={(e) => setDeletePassword(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Your password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={deletePassword}
+            onChange={setDeletePassword}
+          />
           <button type="submit" className="btn btn-danger" disabled={removal.busy}>
             Delete my account
           </button>

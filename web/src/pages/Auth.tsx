@@ -3,7 +3,7 @@ import { api, withQuery, type Session, type User } from '../api';
 import { Link, useRouter, useSearchParam } from '../router';
 import { useAction } from '../use-action';
 import { useSession } from '../session';
-import { ErrorNotice, Loading, Notice, usePageTitle } from '../ui';
+import { ErrorNotice, Loading, Notice, usePageTitle, TextField } from '../ui';
 
 function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
   usePageTitle(title);
@@ -89,26 +89,22 @@ export function LoginPage() {
       <form onSubmit={submit} className="form">
         <SsoButton next={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} />
         {error !== undefined && <ErrorNotice error={error} title="Could not sign in" />}
-        <label className="field">
-          <span>Email</span>
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={setEmail}
+        />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={setPassword}
+        />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
@@ -157,20 +153,15 @@ export function SignupPage() {
           <Notice>You were invited to a workspace: signing up with the invited address joins it.</Notice>
         )}
         {error !== undefined && <ErrorNotice error={error} title="Could not create the account" />}
-        <label className="field">
-          <span>Name</span>
-          <input autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Email</span>
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
+        <TextField label="Name" autoComplete="name" value={name} onChange={setName} />
+        <TextField
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={setEmail}
+        />
         <label className="field">
           <span>Password</span>
           <input
@@ -259,16 +250,14 @@ export function ForgotPasswordPage() {
         <form onSubmit={submit} className="form">
           <p className="muted">We will email you a link to choose a new password.</p>
           {error !== undefined && <ErrorNotice error={error} />}
-          <label className="field">
-            <span>Email</span>
-            <input
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={setEmail}
+          />
           <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
             {busy ? 'Sending…' : 'Send reset link'}
           </button>
@@ -308,17 +297,15 @@ export function ResetPasswordPage() {
       ) : (
         <form onSubmit={submit} className="form">
           {error !== undefined && <ErrorNotice error={error} />}
-          <label className="field">
-            <span>New password</span>
-            <input
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            value={password}
+            onChange={setPassword}
+          />
           <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
             {busy ? 'Saving…' : 'Set password'}
           </button>

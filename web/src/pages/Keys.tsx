@@ -10,6 +10,7 @@ import {
   formatRelative,
   useAsync,
   usePageTitle,
+  TextField,
 } from '../ui';
 import { useAction } from '../use-action';
 
@@ -95,16 +96,14 @@ export function KeysPage() {
           Create a key
         </h2>
         <form onSubmit={create} className="form">
-          <label className="field">
-            <span>Name</span>
-            <input
-              required
-              maxLength={200}
-              placeholder="e.g. laptop CLI"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          </label>
+          <TextField
+            label="Name"
+            required
+            maxLength={200}
+            placeholder="e.g. laptop CLI"
+            value={name}
+            onChange={setName}
+          />
           <fieldset className="fieldset">
             <legend>Scopes</legend>
             {SCOPES.map((s) => (

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { useSession, useWorkspace } from '../session';
-import { Empty, ErrorNotice, Loading, Notice, formatDate, useAsync, usePageTitle } from '../ui';
+import { Empty, ErrorNotice, Loading, Notice, formatDate, useAsync, usePageTitle, TextField } from '../ui';
 import { useAction } from '../use-action';
 
 const ROLES = ['owner', 'admin', 'operator', 'viewer', 'auditor'] as const;
@@ -68,10 +68,7 @@ export function MembersPage() {
             Invite someone
           </h2>
           <form onSubmit={invite} className="form form-row">
-            <label className="field">
-              <span>Email</span>
-              <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-            </label>
+            <TextField label="Email" type="email" required value={email} onChange={setEmail} />
             <label className="field">
               <span>Role</span>
               <select value={role} onChange={(e) => setRole(e.target.value)} aria-describedby="role-hint">
