@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -6,6 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToEnd } from '../helpers/spawn.js';
 import { startServer, type LiveServer } from '../sdk/server.js';
 import { seedRecording } from './seed.js';
 
@@ -22,18 +22,9 @@ const textOf = (r: CallToolResult) =>
  */
 function inspector(args: string[]) {
   const entry = createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector-cli/build/index.js');
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      cwd: path.dirname(entry),
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runToEnd(process.execPath, [entry, ...args], {
+    cwd: path.dirname(entry),
+    env: { PATH: process.env.PATH },
   });
 }
 
@@ -149,13 +140,9 @@ describe('MCP over its transports against a running server', () => {
   }, 60_000);
 
   it('`iris mcp` without a key exits with a usage error that says what to set', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mcp'], {
+    const { code, stderr } = await runToEnd(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'mcp'], {
       env: { PATH: process.env.PATH, IRIS_DATA_DIR: s.dataDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(2);
     expect(stderr).toContain('IRIS_API_KEY');
   }, 30_000);
