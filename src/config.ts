@@ -11,6 +11,11 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * Partial tus uploads (IRIS_TUS_DIR, default `<data dir>/uploads/tus`). With several
+   * API processes it must be one directory they all see (a shared volume).
+   */
+  tusDir: string;
   databaseUrl: string;
   secret: string;
   publicUrl: string;
@@ -118,6 +123,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host,
     port,
     dataDir,
+    tusDir: path.resolve(str('IRIS_TUS_DIR', path.join(dataDir, 'uploads', 'tus'))),
     databaseUrl,
     secret: optional('IRIS_SECRET') ?? '',
     publicUrl: str('IRIS_PUBLIC_URL', `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(
@@ -166,7 +172,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   if (config.secret && config.secret.length < 32) problems.push('IRIS_SECRET must be at least 32 characters');
   if (problems.length) throw new ConfigError(problems);
-  return { ...config, ...overrides };
+  const merged = { ...config, ...overrides };
+  // A data dir given in code (tests, embedding programs) brings its own tus dir along.
+  if (overrides.dataDir && !overrides.tusDir && !env.IRIS_TUS_DIR) {
+    merged.tusDir = path.join(overrides.dataDir, 'uploads', 'tus');
+  }
+  return merged;
 }
 
 /**

@@ -239,6 +239,8 @@ export async function createContainer(
     queue,
     logger,
     dataDir: config.dataDir,
+    tusDir: config.tusDir,
+    redisUrl: config.redisUrl,
     publicUrl: config.publicUrl,
     apiPrefix: '/api/v1', // app.ts's API_PREFIX (not imported: app.ts depends on this file)
     engines: config.engines,
@@ -302,6 +304,7 @@ export async function createContainer(
       // First: running handlers may still use everything below.
       await queue.close();
       await rateLimiter.close();
+      await recordings.close();
       await usage.stop();
       // Reset mails are prepared after the response; let them finish first.
       await accountsModule.emails.idle();

@@ -18,6 +18,7 @@ import { SegmentsRepository } from './segments.repository.js';
 import { ContextRepository } from './context.repository.js';
 import { RecordingsService, type ShareLookup } from './recordings.service.js';
 import { Spool } from './spool.js';
+import { RedisTusLocker } from './tus-redis-locker.js';
 import { TusUploads } from './tus.js';
 import { UploadsService } from './uploads.service.js';
 import { FramesService } from './frames.service.js';
@@ -38,6 +39,10 @@ export interface RecordingsModuleDeps {
   queue: JobQueue;
   logger: Logger;
   dataDir: string;
+  /** Partial tus uploads; shared by every API process of a deployment. */
+  tusDir: string;
+  /** With Redis, tus upload locks are shared across processes too. */
+  redisUrl?: string | undefined;
   publicUrl: string;
   apiPrefix: string;
   /** Defaults to ffprobe from src/engines/ffmpeg. */
@@ -67,6 +72,7 @@ export interface RecordingsModule {
   /** The largest upload any plan allows: the HTTP layer's ceiling. */
   maxUploadBytes: number;
   init(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Wires the recordings core: repository, upload paths, tus, reading, and the pipeline's first stage. */
@@ -100,10 +106,12 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     publicUrl: deps.publicUrl,
     apiPrefix: deps.apiPrefix,
   });
+  const tusLocker = deps.redisUrl ? new RedisTusLocker(deps.redisUrl, logger) : undefined;
   const tus = new TusUploads({
     uploads,
     logger,
-    directory: path.join(uploadsDir, 'tus'),
+    directory: deps.tusDir,
+    ...(tusLocker ? { locker: tusLocker } : {}),
     path: `${deps.apiPrefix}/uploads/tus`,
   });
   const recordings = new RecordingsService({
@@ -162,5 +170,8 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     jobs,
     maxUploadBytes: Math.max(...Object.values(PLANS).map((p) => p.max_upload_bytes)),
     init: () => spool.init(),
+    close: async () => {
+      await tusLocker?.close();
+    },
   };
 }

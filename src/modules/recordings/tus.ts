@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
+import type { Locker } from '@tus/utils';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../platform/auth/principal.js';
@@ -51,9 +52,10 @@ const BODY_HEADERS = new Set(['content-length', 'content-type']);
  * principal on the request; each tus request is handed to the tus server as a web
  * Request, and the hooks find the principal through a WeakMap keyed by that Request.
  *
- * Limits: the file store and its in-memory locks are per process, so with several API
- * processes a tus upload must keep reaching the same one (sticky routing) or share the
- * data dir; unfinished uploads stay until they are terminated or the recording deleted.
+ * Several API processes: the file store's directory (IRIS_TUS_DIR) must be shared by
+ * all of them, and with IRIS_REDIS_URL the upload locks are shared through Redis
+ * (RedisTusLocker), so any process can take the next PATCH of an upload. Unfinished
+ * uploads stay until they are terminated or the recording deleted.
  */
 export class TusUploads {
   readonly directory: string;
@@ -65,10 +67,12 @@ export class TusUploads {
     private readonly d: {
       uploads: UploadsService;
       logger: Logger;
-      /** Where partial uploads live: `<dataDir>/uploads/tus`. */
+      /** Where partial uploads live (IRIS_TUS_DIR, default `<dataDir>/uploads/tus`). */
       directory: string;
       /** Mount path, e.g. `/api/v1/uploads/tus`. */
       path: string;
+      /** Upload locks; @tus/server's in-memory locker when absent (one process). */
+      locker?: Locker;
     },
   ) {
     this.directory = d.directory;
@@ -76,6 +80,7 @@ export class TusUploads {
     this.server = new Server({
       path: d.path,
       datastore: this.store,
+      ...(d.locker ? { locker: d.locker } : {}),
       // `/api/v1/uploads/tus/<id>`: right behind any proxy without trusting forwarded headers.
       relativeLocation: true,
       disableTerminationForFinishedUploads: true,
