@@ -1,4 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Command } from 'commander';
 import { ensureSecret, loadConfig } from '../config.js';
 import { createContainer, createLogger } from '../container.js';
@@ -50,6 +51,52 @@ export function registerMcpCommand(program: Command): void {
       process.once('SIGINT', () => void shutdown());
       process.once('SIGTERM', () => void shutdown());
       await server.connect(transport);
+      recheckKeyPerMessage(
+        transport,
+        () => c.authenticator.authenticate({ authorization: `Bearer ${key}` }, {}),
+        {
+          onRefused: (reason) => {
+            logger.warn({ reason }, 'IRIS_API_KEY no longer works; stopping');
+            void shutdown();
+          },
+        },
+      );
       logger.info({ workspace: principal.credential.workspaceId }, 'MCP server on stdio');
     });
+}
+
+/**
+ * An API key's revocation takes effect on the next request (spec 004), and this process
+ * lives as long as the assistant does: every incoming message re-authenticates the key
+ * before the server sees it. Messages stay in order (one promise chain); a refused key
+ * answers the pending request with an error and ends the process.
+ */
+function recheckKeyPerMessage(
+  transport: StdioServerTransport,
+  authenticate: () => Promise<unknown>,
+  opts: { onRefused: (reason: string) => void },
+): void {
+  const deliver = transport.onmessage;
+  if (!deliver) throw new Error('the MCP server is not connected to the transport');
+  let chain: Promise<void> = Promise.resolve();
+  let refused = false;
+  transport.onmessage = (message: JSONRPCMessage) => {
+    chain = chain.then(async () => {
+      if (refused) return;
+      try {
+        await authenticate();
+      } catch (err) {
+        refused = true;
+        const reason = err instanceof Error ? err.message : String(err);
+        if ('id' in message && 'method' in message) {
+          await transport
+            .send({ jsonrpc: '2.0', id: message.id, error: { code: -32001, message: `iris mcp: ${reason}` } })
+            .catch(() => undefined);
+        }
+        opts.onRefused(reason);
+        return;
+      }
+      deliver(message);
+    });
+  };
 }

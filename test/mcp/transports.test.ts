@@ -106,14 +106,20 @@ describe('MCP over its transports against a running server', () => {
     expect(refused.code).not.toBe(0);
   }, 60_000);
 
-  it('serves `iris mcp` on stdio as the owner of IRIS_API_KEY, over the same database', async () => {
+  it('serves `iris mcp` on stdio as the owner of IRIS_API_KEY, and stops once the key is revoked', async () => {
+    const made = await s.t.call('POST', '/api/v1/keys', {
+      token: s.user.token,
+      body: { name: 'assistant', scopes: ['read'], workspace_id: s.user.workspaceId },
+    });
+    expect(made.statusCode).toBe(201);
+    const { id: keyId, plaintext } = (made.json() as { key: { id: string; plaintext: string } }).key;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       IRIS_DATA_DIR: s.dataDir,
       IRIS_DATABASE_URL: s.t.tdb.url,
       IRIS_SECRET: 'test-secret-test-secret-test-secret-0123',
       IRIS_LOG_LEVEL: 'warn',
-      IRIS_API_KEY: s.apiKey,
+      IRIS_API_KEY: plaintext,
     };
     const client = new Client({ name: 'iris-stdio-test', version: '1.0.0' });
     await client.connect(
@@ -134,6 +140,13 @@ describe('MCP over its transports against a running server', () => {
       })) as CallToolResult;
       expect(missing.isError).toBe(true);
       expect(textOf(missing)).toMatch(/not found/i);
+
+      // Revocation reaches the long-running process on its next message.
+      const revoked = await s.t.call('DELETE', `/api/v1/keys/${keyId}`, { token: s.user.token });
+      expect(revoked.statusCode).toBe(204);
+      await expect(client.callTool({ name: 'get_latest', arguments: {} })).rejects.toThrow(
+        /revoked|invalid/i,
+      );
     } finally {
       await client.close();
     }
