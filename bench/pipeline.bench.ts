@@ -2,8 +2,9 @@
  * The recordings pipeline end to end on the real server (SQLite, local disk, database
  * queue, a child process so its RSS is its own):
  * - a generated 60-second 720p screen-style recording with speech (slides of text;
- *   espeak-ng narration when installed, a tone otherwise) is uploaded and processed:
- *   wall time ÷ media duration, time per stage, frames kept vs frames OCR'd;
+ *   flite or espeak-ng narration when installed, a tone otherwise) is uploaded and
+ *   processed: wall time ÷ media duration, time per stage, frames kept vs frames OCR'd,
+ *   and the transcript's word error rate against the narration;
  * - a 1 GB upload (rawvideo in NUT: valid media, generated quickly) streamed with
  *   multipart: throughput against a bare Node HTTP server writing the body to disk in
  *   the same run, and the server's peak RSS during it.
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startServer } from '../src/server.js';
 import { makeSlidesVideo, npmFfmpeg } from '../test/fixtures/media.js';
+import { synthesiseSpeech, wordErrorRate } from '../test/fixtures/speech.js';
 import { seedBenchUser } from './seed.js';
 
 const exec = promisify(execFile);
@@ -76,15 +78,17 @@ function derived(media: Record<string, unknown> | null, stage: string, field: st
   return typeof v === 'number' ? v : null;
 }
 
-async function hasEspeak(): Promise<boolean> {
-  return exec('espeak-ng', ['--version']).then(
-    () => true,
-    () => false,
-  );
-}
+const NARRATION = [
+  'Welcome to the quarterly roadmap review.',
+  'We launch the search dashboard in March and it is on track.',
+  'Invoice forty four seventy one from Northwind Traders is approved.',
+  'The deploy finished in forty two seconds.',
+  'We plan to hire two backend engineers and one designer.',
+  'Please send the budget to finance and book the launch review.',
+].join(' ');
 
-/** Slides with screen-like text plus narration muxed in, as one MP4. */
-async function makeScreenRecording(dir: string, seconds: number): Promise<string> {
+/** Slides with screen-like text plus narration muxed in, as one MP4, and who spoke it. */
+async function makeScreenRecording(dir: string, seconds: number): Promise<{ file: string; voice: string }> {
   const per = seconds / 6;
   const slides = [
     ['Quarterly Roadmap Review', 'https://intranet.example.com/roadmap', 'Owner: Priya'],
@@ -96,24 +100,25 @@ async function makeScreenRecording(dir: string, seconds: number): Promise<string
   ].map((lines) => ({ lines, seconds: per }));
   const video = await makeSlidesVideo(path.join(dir, 'slides.mp4'), slides, { audio: false });
   const out = path.join(dir, 'screen.mp4');
-  const speech = path.join(dir, 'speech.wav');
-  const narration = [
-    'Welcome to the quarterly roadmap review.',
-    'We launch the search dashboard in March and it is on track.',
-    'Invoice forty four seventy one from Northwind Traders is approved.',
-    'The deploy finished in forty two seconds.',
-    'We plan to hire two backend engineers and one designer.',
-    'Please send the budget to finance and book the launch review.',
-  ].join(' ');
-  const audioInput = (await hasEspeak())
-    ? (await exec('espeak-ng', ['-s', '140', '-w', speech, narration]), ['-i', speech])
+  const speech = await synthesiseSpeech(NARRATION, path.join(dir, 'speech.wav'));
+  const audioInput = speech
+    ? ['-i', speech.path]
     : ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`];
   // prettier-ignore
   await exec(npmFfmpeg(), [
     '-hide_banner', '-v', 'error', '-y', '-i', video, ...audioInput,
     '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-af', 'apad', '-t', String(seconds), out,
   ]);
-  return out;
+  return { file: out, voice: speech?.synthesiser ?? 'none (a tone)' };
+}
+
+async function transcriptOf(target: Target, id: string): Promise<string> {
+  const ctx = await api<{ transcript: { text: string }[] | null }>(
+    target,
+    'GET',
+    `/recordings/${id}/context`,
+  );
+  return (ctx.transcript ?? []).map((s) => s.text).join(' ');
 }
 
 /** Valid media of about `mb` megabytes, fast to make: raw 720p frames in a NUT container. */
@@ -234,7 +239,7 @@ export async function run(): Promise<Record<string, unknown>> {
     // 1. Processing a 60 s screen recording.
     const screen = await makeScreenRecording(dir, seconds);
     const t0 = performance.now();
-    const created = await postFile(`${target.url}/api/v1/recordings`, screen, auth);
+    const created = await postFile(`${target.url}/api/v1/recordings`, screen.file, auth);
     if (created.status !== 201) throw new Error(`upload failed: ${created.status} ${created.body}`);
     const { id } = JSON.parse(created.body) as { id: string };
     const status = await waitSettled(target, id, 30 * 60_000);
@@ -245,6 +250,7 @@ export async function run(): Promise<Record<string, unknown>> {
       `/recordings/${id}/frames?limit=500`,
     ).catch(() => null);
     const rec = await api<{ media: Record<string, unknown> | null }>(target, 'GET', `/recordings/${id}`);
+    const heard = await transcriptOf(target, id);
 
     // 2. A 1 GB upload: throughput vs a bare server, and the server's peak RSS.
     const large = await makeLargeMedia(dir, uploadMb);
@@ -276,6 +282,8 @@ export async function run(): Promise<Record<string, unknown>> {
       frames_with_text: frames?.items.filter((f) => (f.ocr_text ?? '').trim().length > 0).length ?? null,
       frames_sampled: derived(rec.media, 'frames', 'sampled'),
       frames_ocrd: derived(rec.media, 'ocr', 'frames'),
+      narration_voice: screen.voice,
+      transcript_word_error_rate: heard ? Number(wordErrorRate(NARRATION, heard).toFixed(2)) : null,
       upload_mb: Math.round(statSync(large).size / MB),
       upload_status: big.status,
       upload_mb_per_second: Number(irisMbps.toFixed(1)),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Records a real screen session for trying the pipeline end to end: Chromium under Xvfb
-# showing two local pages, captured with ffmpeg x11grab, with narration from espeak-ng.
-# Needs Debian xvfb, xdotool, chromium, espeak-ng (not needed by Iris itself).
+# showing two local pages, captured with ffmpeg x11grab, with narration from flite
+# (espeak-ng when flite is missing; pocketsphinx hears flite's voices far better).
+# Needs Debian xvfb, xdotool, chromium, flite or espeak-ng (not needed by Iris itself).
 # Usage: scripts/record-screen-demo.sh OUT.mp4 [SECONDS]
 set -Eeuo pipefail
 OUT=${1:?usage: record-screen-demo.sh OUT.mp4 [SECONDS]}
@@ -39,10 +40,14 @@ chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-back
 pids+=($!)
 sleep 4
 
-espeak-ng -s 150 -w "$WORK/speech.wav" \
-  "Welcome to the quarterly roadmap review. We will launch the search dashboard in March. \
+NARRATION="Welcome to the quarterly roadmap review. We will launch the search dashboard in March. \
 Priya owns the launch and the budget is approved. Next, the invoice from Northwind Traders. \
 Invoice forty four seventy one is approved. The total is due on Friday. Thank you everyone."
+if command -v flite >/dev/null; then
+  flite -voice kal16 -t "$NARRATION" -o "$WORK/speech.wav"
+else
+  espeak-ng -s 150 -w "$WORK/speech.wav" "$NARRATION"
+fi
 
 "$FFMPEG" -hide_banner -loglevel error -y -f x11grab -video_size 1280x720 -framerate 10 -i "$DISPLAY_NUM" \
   -i "$WORK/speech.wav" -t "$SECONDS_TOTAL" -c:v libx264 -preset veryfast -pix_fmt yuv420p \

@@ -11,7 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { makeSlidesVideo, npmFfmpeg } from '../fixtures/media.js';
-import { synthesiseSpeech } from '../engines/asr-audio.js';
+import { synthesiseSpeech } from '../fixtures/speech.js';
 
 /**
  * The dashboard end to end, in a real browser: Debian's chromium driven by
@@ -93,7 +93,7 @@ async function ensureWebBuilt(): Promise<void> {
   });
 }
 
-/** An 8 s slides video with spoken words (espeak-ng) when available, else a tone. */
+/** An 8 s slides video with spoken words (flite or espeak-ng) when available, else a tone. */
 async function makeFixture(dir: string): Promise<string> {
   const slides = path.join(dir, 'slides.mp4');
   const speech = path.join(dir, 'speech.wav');

@@ -15,10 +15,15 @@ import {
   type PocketSphinxInstall,
 } from '../../src/engines/asr/pocketsphinx.js';
 import { readWavInfo } from '../../src/engines/asr/wav.js';
-import { findExecutable } from '../../src/engines/asr/which.js';
 import { wordsToSegments } from '../../src/engines/asr/words-to-segments.js';
 import { AppError } from '../../src/errors.js';
-import { synthesiseSpeech, toneAndSilence, writeWav } from './asr-audio.js';
+import {
+  acceptableWordErrorRate,
+  findSynthesiser,
+  synthesiseSpeech,
+  wordErrorRate,
+} from '../fixtures/speech.js';
+import { toneAndSilence, writeWav } from './asr-audio.js';
 
 /** Captured from `pocketsphinx_continuous -infile x.wav -time yes` (Debian 0.8+5prealpha). */
 const LEGACY_OUTPUT = `the quarterly report is ready
@@ -119,14 +124,14 @@ describe('pocketsphinx availability', () => {
 
 const cfg = loadEngineConfig({}).asr.pocketsphinx;
 const installed = await findPocketSphinx(cfg);
-const espeak = await findExecutable('espeak-ng');
+const synthesiser = await findSynthesiser();
 if (!installed.ok)
   console.warn(
     `[iris tests] pocketsphinx tests skipped: ${installed.reason} (apt install pocketsphinx pocketsphinx-en-us)`,
   );
-if (!espeak)
+if (!synthesiser)
   console.warn(
-    '[iris tests] pocketsphinx speech tests skipped: espeak-ng is not installed (apt install espeak-ng)',
+    '[iris tests] pocketsphinx speech tests skipped: no speech synthesiser (apt install flite, or espeak-ng)',
   );
 
 describe.runIf(installed.ok)('pocketsphinx on real audio', () => {
@@ -138,11 +143,11 @@ describe.runIf(installed.ok)('pocketsphinx on real audio', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.runIf(espeak)('transcribes synthesised speech into timestamped segments', async () => {
-    const wav = (await synthesiseSpeech(
-      'the quarterly report is ready. please send it to finance by friday. we need to review the budget next week. thanks everyone, see you on monday morning.',
-      path.join(dir, 'speech.wav'),
-    ))!;
+  it.runIf(synthesiser)('transcribes synthesised speech into timestamped segments', async () => {
+    const spoken =
+      'the quarterly report is ready. please send it to finance by friday. we need to review the budget next week. thanks everyone, see you on monday morning.';
+    const speech = (await synthesiseSpeech(spoken, path.join(dir, 'speech.wav')))!;
+    const wav = speech.path;
     const { duration } = await readWavInfo(wav);
     const progress: number[] = [];
     const started = performance.now();
@@ -150,8 +155,10 @@ describe.runIf(installed.ok)('pocketsphinx on real audio', () => {
     const seconds = (performance.now() - started) / 1000;
     console.info(
       `[iris tests] pocketsphinx (${path.basename(installed.ok ? installed.value.bin : '')}): ${duration.toFixed(1)} s of audio in ${seconds.toFixed(2)} s ` +
-        `(real-time factor ${(seconds / duration).toFixed(2)}): "${transcript.segments.map((s) => s.text).join(' / ')}"`,
+        `(real-time factor ${(seconds / duration).toFixed(2)}), ${speech.synthesiser} voice: "${transcript.segments.map((s) => s.text).join(' / ')}"`,
     );
+    const heardText = transcript.segments.map((s) => s.text).join(' ');
+    expect(wordErrorRate(spoken, heardText)).toBeLessThanOrEqual(acceptableWordErrorRate(speech.synthesiser));
 
     expect(transcript.language).toBe('en');
     expect(transcript.segments.length).toBeGreaterThan(0);
@@ -169,8 +176,8 @@ describe.runIf(installed.ok)('pocketsphinx on real audio', () => {
       }
       previousEnd = s.end;
     }
-    // pocketsphinx is low accuracy on synthetic speech: a few content words must come
-    // through (prefix match: "reported" counts for "report").
+    // Whatever the voice, content words must come through (prefix match: "reported"
+    // counts for "report").
     const heard = transcript.segments.flatMap((s) => s.text.toLowerCase().split(/\s+/));
     const expected = [
       'quarterly',

@@ -14,7 +14,13 @@ import { annotateFrame, assembleContext } from '../../src/modules/recordings/sta
 import type { StageName } from '../../src/modules/recordings/stages.js';
 import { extractSpeechWav } from '../../src/modules/recordings/stages/speech-audio.js';
 import { toRows } from '../../src/modules/recordings/stages/transcribe.job.js';
-import { synthesiseSpeech } from '../engines/asr-audio.js';
+import {
+  acceptableWordErrorRate,
+  findSynthesiser,
+  synthesiseSpeech,
+  wordErrorRate,
+  type Synthesiser,
+} from '../fixtures/speech.js';
 import { chatReply, startFakeOpenAi, type FakeOpenAi } from '../engines/llm-fake-openai.js';
 import { makeSlidesVideo, makeTone, npmFfmpeg } from '../fixtures/media.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
@@ -26,18 +32,18 @@ const run = promisify(execFile);
 const SPOKEN =
   'Please send the quarterly report to Sarah by Friday. We need to review the budget and the ' +
   'marketing plan before the launch. The project deadline is next Monday.';
-/** pocketsphinx gets about one word in three right on espeak's voice; any of these proves it heard the clip. */
+/** Whatever the voice, at least one of these must come through to prove pocketsphinx heard the clip. */
 const DISTINCTIVE = ['please', 'send', 'quarterly', 'report', 'sarah', 'friday', 'need', 'review', 'budget'];
 const DISTINCTIVE_2 = ['market', 'marketing', 'plan', 'launch', 'project', 'product', 'deadline', 'monday'];
 
-const [espeak, pocketsphinx] = await Promise.all([
-  findExecutable('espeak-ng'),
+const [synthesiser, pocketsphinx] = await Promise.all([
+  findSynthesiser(),
   findExecutable('pocketsphinx').then(async (p) => p ?? findExecutable('pocketsphinx_continuous')),
 ]);
-const SPEECH_TOOLS = Boolean(espeak && pocketsphinx);
+const SPEECH_TOOLS = Boolean(synthesiser && pocketsphinx);
 const NO_SPEECH_TOOLS_REASON =
-  'needs espeak-ng (to make speech) and pocketsphinx + pocketsphinx-en-us (to recognise it): ' +
-  'apt install espeak-ng pocketsphinx pocketsphinx-en-us';
+  'needs flite or espeak-ng (to make speech) and pocketsphinx + pocketsphinx-en-us (to recognise it): ' +
+  'apt install flite pocketsphinx pocketsphinx-en-us';
 if (!SPEECH_TOOLS) console.warn(`[skipped] real speech-to-text tests: ${NO_SPEECH_TOOLS_REASON}`);
 
 /** Screen text as the OCR stage stores it: a browser window, then an editor. */
@@ -191,6 +197,7 @@ interface Clips {
   /** Slides with speech: a screen recording with narration. */
   speechMp4?: Buffer;
   speechSeconds?: number;
+  synthesiser?: Synthesiser;
   /** A tone: audio, but no words. */
   tone: Buffer;
   /** Slides without any audio stream. */
@@ -211,8 +218,9 @@ function makeClips(): Promise<Clips> {
     );
     const tone = await makeTone(path.join(dir, 'tone.m4a'), 2);
     const out: Clips = { dir, tone: readFileSync(tone), silentMp4: readFileSync(silent) };
-    const wav = espeak ? await synthesiseSpeech(SPOKEN, path.join(dir, 'speech.wav')) : undefined;
-    if (wav) {
+    const speech = await synthesiseSpeech(SPOKEN, path.join(dir, 'speech.wav'));
+    if (speech) {
+      const wav = speech.path;
       const m4a = path.join(dir, 'speech.m4a');
       const mp4 = path.join(dir, 'speech.mp4');
       // prettier-ignore
@@ -225,6 +233,7 @@ function makeClips(): Promise<Clips> {
       out.speechM4a = readFileSync(m4a);
       out.speechMp4 = readFileSync(mp4);
       out.speechSeconds = readFileSync(wav).length / 32_000;
+      out.synthesiser = speech.synthesiser;
     }
     return out;
   })();
@@ -333,12 +342,16 @@ describe.each(DIALECTS)('transcribe and enrich stages on %s', (dialect) => {
           expect(s.end_seconds).toBeGreaterThanOrEqual(s.start_seconds);
           if (i > 0) expect(s.start_seconds).toBeGreaterThanOrEqual(segments[i - 1]!.end_seconds - 0.01);
         }
-        // Speech starts after espeak's half second of padding and ends within the clip.
+        // Speech starts after the half second of lead-in silence and ends within the clip.
         expect(segments[0]!.start_seconds).toBeGreaterThanOrEqual(0.3);
         expect(segments.at(-1)!.end_seconds).toBeLessThanOrEqual(c.speechSeconds! + 0.5);
         const words = segments.flatMap((s) => s.text.toLowerCase().split(/\W+/));
         expect(words.length).toBeGreaterThanOrEqual(8);
         expect(words.filter((w) => DISTINCTIVE.includes(w)).length).toBeGreaterThanOrEqual(1);
+        const heard = segments.map((s) => s.text).join(' ');
+        expect(wordErrorRate(SPOKEN, heard), heard).toBeLessThanOrEqual(
+          acceptableWordErrorRate(c.synthesiser!),
+        );
 
         expect(stageOf(status, 'enrich')).toMatchObject({ state: 'done', engine: 'extractive', error: null });
         const ctx = await contextOf(t, user.token, rec.id);
@@ -375,6 +388,10 @@ describe.each(DIALECTS)('transcribe and enrich stages on %s', (dialect) => {
         expect(
           words.filter((w) => [...DISTINCTIVE, ...DISTINCTIVE_2].includes(w)).length,
         ).toBeGreaterThanOrEqual(1);
+        const heard = first.map((s) => s.text).join(' ');
+        expect(wordErrorRate(SPOKEN, heard), heard).toBeLessThanOrEqual(
+          acceptableWordErrorRate(c.synthesiser!),
+        );
 
         // A rerun replaces the transcript instead of adding to it.
         await t.c.recordings.repo.updateStage(rec.id, 'transcribe', { state: 'queued', finished_at: null });
