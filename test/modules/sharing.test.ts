@@ -42,6 +42,8 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
     `/api/v1/share/${id}/frames`,
     `/api/v1/share/${id}/og.png`,
     `/api/v1/share/${id}/jsonld`,
+    `/api/v1/share/${id}/poster.jpg`,
+    `/api/v1/share/${id}/frames/frm_1/image`,
   ];
   /** The path part of an absolute URL the API handed out, for app.inject. */
   const local = (url: string) => {
@@ -183,7 +185,11 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
         speaker: 'Ada',
       });
       // The first frame stands in for the poster the media stage has not made.
-      expect(body.poster_url).toMatch(/^https:\/\/iris\.example\.test\/api\/v1\/blobs\//);
+      expect(body.poster_url).toBe(`https://iris.example.test/api/v1/share/${shareId}/poster.jpg`);
+      const poster = await pub(local(body.poster_url));
+      expect(poster.statusCode).toBe(200);
+      expect(poster.headers['content-type']).toBe('image/jpeg');
+      expect(poster.rawPayload.equals(frameJpeg)).toBe(true);
       // Nothing about the workspace, its people or storage.
       for (const secret of [rec.workspace_id, owner.userId, owner.email, 'clip.mp4', 'ws/', 'original']) {
         expect(res.body).not.toContain(secret);
@@ -191,7 +197,7 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
     }
   });
 
-  it('lists frames with working signed image URLs, OCR text, url and app', async () => {
+  it('lists frames with image URLs served through the share, OCR text, url and app', async () => {
     const res = await pub(`/api/v1/share/${shareId}/frames`, { authorization: 'Bearer garbage' });
     expect(res.statusCode, res.body).toBe(200);
     const { items, pagination } = res.json();
@@ -205,9 +211,15 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
       width: 320,
     });
     expect(JSON.stringify(items)).not.toContain(rec.workspace_id);
+    expect(items[0].image_url).toBe(
+      `https://iris.example.test/api/v1/share/${shareId}/frames/${items[0].id}/image`,
+    );
     const image = await pub(local(items[0].image_url));
     expect(image.statusCode).toBe(200);
+    expect(image.headers['cache-control']).toBe('no-store');
     expect(image.rawPayload.equals(frameJpeg)).toBe(true);
+    // A frame of another recording is not reachable through this share.
+    expect((await pub(`/api/v1/share/${shareId}/frames/frm_${'x'.repeat(20)}/image`)).statusCode).toBe(404);
   });
 
   it('streams the video with Range, HEAD and 416 exactly like the private endpoint', async () => {
@@ -260,7 +272,8 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
         .toBuffer({ resolveWithObject: true });
       expect(data[1]!).toBeGreaterThan(data[0]! + 50);
       writeFileSync(path.join(os.tmpdir(), `iris-share-og-${dialect}.png`), withPoster.rawPayload);
-      expect((await pub(`/api/v1/share/${shareId}`)).json().poster_url).toContain('/api/v1/blobs/');
+      const viewed = (await pub(`/api/v1/share/${shareId}`)).json();
+      expect((await pub(local(viewed.poster_url))).rawPayload.equals(poster)).toBe(true);
     } finally {
       await t.c.blobs.delete(posterKey);
     }
@@ -350,9 +363,13 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
   it('revokes at once (every public URL 404), and sharing again makes a new id while the old stays dead', async () => {
     const before = await share(rec.id);
     const old = before.json().share_id as string;
+    const viewed = (await pub(`/api/v1/share/${old}`)).json();
+    const frame = (await pub(`/api/v1/share/${old}/frames`)).json().items[0];
+    const images = [local(viewed.poster_url), local(frame.image_url)];
+    for (const url of images) expect((await pub(url)).statusCode, url).toBe(200);
     const del = await unshare(rec.id);
     expect(del.statusCode).toBe(204);
-    for (const url of [...publicUrls(old), `/share/${old}`]) {
+    for (const url of [...publicUrls(old), ...images, `/share/${old}`]) {
       const res = await pub(url);
       expect(res.statusCode, url).toBe(404);
     }

@@ -1,7 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import { AppError, notFound } from '../../errors.js';
 import type { Page } from '../../platform/http/pagination.js';
-import type { BlobStore } from '../../platform/storage/index.js';
+import type { BlobStore, GetResult } from '../../platform/storage/index.js';
 import { derivedKey } from '../recordings/blob-keys.js';
 import type { ContextRepository } from '../recordings/context.repository.js';
 import type { FramesRepository } from '../recordings/frames.repository.js';
@@ -16,11 +16,6 @@ import type { ShareUrls } from './share-urls.js';
 import type { PublicFrame, PublicShare } from './shares.schemas.js';
 import type { SharesRepository } from './shares.repository.js';
 
-/**
- * Signed image URLs handed to the public live this long: enough to view a page, short
- * so a revoked share's images stop working soon after (the share's own URLs stop at once).
- */
-const LINK_SECONDS = 15 * 60;
 /** The media stage's poster (derived/poster.jpg); without one, the first kept frame. */
 const POSTER_NAME = 'poster.jpg';
 /** Posters are a few hundred KB; anything far bigger is not worth decoding for a preview. */
@@ -63,9 +58,7 @@ export class PublicShareService {
       has_audio: rec.has_audio,
       width: rec.width,
       height: rec.height,
-      poster_url: posterKey
-        ? await this.d.blobs.signedUrl(posterKey, { expiresInSeconds: LINK_SECONDS })
-        : null,
+      poster_url: posterKey ? this.d.urls.poster(shareId) : null,
       video_url: this.d.urls.video(shareId),
       page_url: this.d.urls.page(shareId),
       og_image_url: this.d.urls.ogImage(shareId),
@@ -100,21 +93,37 @@ export class PublicShareService {
   async frames(shareId: string, page: Page): Promise<{ items: PublicFrame[]; total: number }> {
     const { rec } = await this.open(shareId);
     const { items: frames, total } = await this.d.frames.page(rec.id, page.limit, page.offset);
-    const items = await Promise.all(
-      frames.map(async (f) => ({
-        id: f.id,
-        index: f.idx,
-        timestamp_seconds: f.timestamp_seconds,
-        width: f.width,
-        height: f.height,
-        image_url: await this.d.blobs.signedUrl(f.image_key, { expiresInSeconds: LINK_SECONDS }),
-        ocr_text: f.ocr_text,
-        description: f.description,
-        url: f.url,
-        app: f.app,
-      })),
-    );
+    const items = frames.map((f) => ({
+      id: f.id,
+      index: f.idx,
+      timestamp_seconds: f.timestamp_seconds,
+      width: f.width,
+      height: f.height,
+      image_url: this.d.urls.frameImage(shareId, f.id),
+      ocr_text: f.ocr_text,
+      description: f.description,
+      url: f.url,
+      app: f.app,
+    }));
     return { items, total };
+  }
+
+  /**
+   * Images go through the share, not through signed blob URLs: a signed URL would keep
+   * working after revocation until it expired, while these stop with the share.
+   */
+  async frameImage(shareId: string, frameId: string): Promise<GetResult> {
+    const { rec } = await this.open(shareId);
+    const frame = await this.d.frames.find(rec.id, frameId);
+    if (!frame) throw notFound('Frame');
+    return this.d.blobs.get(frame.image_key);
+  }
+
+  async poster(shareId: string): Promise<GetResult> {
+    const { rec } = await this.open(shareId);
+    const key = await this.posterKey(rec);
+    if (!key) throw notFound('Poster');
+    return this.d.blobs.get(key);
   }
 
   async ogImage(shareId: string): Promise<Buffer> {

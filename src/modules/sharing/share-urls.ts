@@ -21,6 +21,8 @@ export class ShareUrls {
   api = (shareId: string) => `${this.base}${this.apiPrefix}/share/${shareId}`;
   video = (shareId: string) => `${this.api(shareId)}/video`;
   frames = (shareId: string) => `${this.api(shareId)}/frames`;
+  frameImage = (shareId: string, frameId: string) => `${this.frames(shareId)}/${frameId}/image`;
+  poster = (shareId: string) => `${this.api(shareId)}/poster.jpg`;
   ogImage = (shareId: string) => `${this.api(shareId)}/og.png`;
   jsonld = (shareId: string) => `${this.api(shareId)}/jsonld`;
 }

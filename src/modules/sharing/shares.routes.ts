@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { clampPage, pageOf } from '../../platform/http/pagination.js';
+import type { GetResult } from '../../platform/storage/index.js';
 import { ListOf, errorResponses } from '../../platform/http/schemas.js';
 import { RecordingParams } from '../recordings/recordings.schemas.js';
 import { RangeNotSatisfiable } from '../recordings/recordings.service.js';
@@ -13,6 +14,7 @@ import {
   PublicFrameSchema,
   PublicShareSchema,
   ShareLinkSchema,
+  FrameImageParams,
   ShareParams,
 } from './shares.schemas.js';
 import type { SharesService } from './shares.service.js';
@@ -62,6 +64,11 @@ export const sharesRoutes: FastifyPluginAsyncTypebox<{ shares: SharesService }> 
 const VideoBody = {
   description: 'The video (or audio), or the requested byte range of it.',
   content: { 'video/mp4': { schema: Type.String({ format: 'binary' }) } },
+};
+
+const JpegBody = {
+  description: 'The image.',
+  content: { 'image/jpeg': { schema: Type.String({ format: 'binary' }) } },
 };
 
 const publicRoute = { tags, security: [] };
@@ -124,8 +131,8 @@ export const publicShareRoutes: FastifyPluginAsyncTypebox<{ publicShares: Public
     {
       schema: {
         ...publicRoute,
-        summary: "A shared recording's keyframes with signed image URLs, OCR text, url and app",
-        description: `Image URLs are signed and expire after 15 minutes; ask again for fresh ones. ${notFoundNote}`,
+        summary: "A shared recording's keyframes with image URLs, OCR text, url and app",
+        description: `Each \`image_url\` (\`/frames/:frameId/image\`) works as long as the share does. ${notFoundNote}`,
         params: ShareParams,
         querystring: FramesQuery,
         response: { 200: ListOf(PublicFrameSchema), ...errorResponses(404) },
@@ -136,6 +143,41 @@ export const publicShareRoutes: FastifyPluginAsyncTypebox<{ publicShares: Public
       const { items, total } = await publicShares.frames(req.params.shareId, page);
       return pageOf(items, page, total);
     },
+  );
+
+  const sendImage = (reply: FastifyReply, image: GetResult) =>
+    reply
+      .header('content-length', image.size)
+      .type(image.contentType ?? 'image/jpeg')
+      .send(image.stream);
+
+  app.get(
+    '/share/:shareId/frames/:frameId/image',
+    {
+      schema: {
+        ...publicRoute,
+        summary: 'The image of one keyframe of a shared recording (JPEG)',
+        description: `Served through the share, so it stops with it. ${notFoundNote}`,
+        params: FrameImageParams,
+        response: { 200: JpegBody, ...errorResponses(404) },
+      },
+    },
+    async (req, reply) =>
+      sendImage(reply, await publicShares.frameImage(req.params.shareId, req.params.frameId)),
+  );
+
+  app.get(
+    '/share/:shareId/poster.jpg',
+    {
+      schema: {
+        ...publicRoute,
+        summary: "A shared recording's poster (JPEG): the media stage's, else the first keyframe",
+        description: `404 while the recording has neither. ${notFoundNote}`,
+        params: ShareParams,
+        response: { 200: JpegBody, ...errorResponses(404) },
+      },
+    },
+    async (req, reply) => sendImage(reply, await publicShares.poster(req.params.shareId)),
   );
 
   app.get(

@@ -17,6 +17,10 @@ export const ShareLinkSchema = Type.Object({
  * unknown or revoked one.
  */
 export const ShareParams = Strict({ shareId: Type.String({ minLength: 1, maxLength: 100 }) });
+export const FrameImageParams = Strict({
+  shareId: Type.String({ minLength: 1, maxLength: 100 }),
+  frameId: Type.String({ minLength: 1, maxLength: 100 }),
+});
 
 const Timeline = Type.Object({
   start_seconds: Type.Number(),
@@ -60,7 +64,7 @@ export const PublicShareSchema = Type.Object({
   has_audio: Nullable(Type.Boolean()),
   width: Nullable(Type.Integer()),
   height: Nullable(Type.Integer()),
-  poster_url: Nullable(Type.String({ description: 'Signed, expiring image URL.' })),
+  poster_url: Nullable(Type.String({ description: 'JPEG poster (`/poster.jpg`), as long as the share lives.' })),
   video_url: Type.String(),
   page_url: Type.String(),
   og_image_url: Type.String(),
@@ -75,7 +79,7 @@ export const PublicFrameSchema = Type.Object({
   timestamp_seconds: Type.Number(),
   width: Nullable(Type.Integer()),
   height: Nullable(Type.Integer()),
-  image_url: Type.String({ description: 'Signed, expiring image URL.' }),
+  image_url: Type.String({ description: 'JPEG (`/frames/:frameId/image`), as long as the share lives.' }),
   ocr_text: Nullable(Type.String()),
   description: Nullable(Type.String()),
   url: Nullable(Type.String()),

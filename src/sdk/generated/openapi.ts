@@ -6824,8 +6824,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * A shared recording's keyframes with signed image URLs, OCR text, url and app
-     * @description Image URLs are signed and expire after 15 minutes; ask again for fresh ones. Unknown and revoked links both answer 404 NOT_FOUND.
+     * A shared recording's keyframes with image URLs, OCR text, url and app
+     * @description Each `image_url` (`/frames/:frameId/image`) works as long as the share does. Unknown and revoked links both answer 404 NOT_FOUND.
      */
     get: {
       parameters: {
@@ -6855,7 +6855,7 @@ export interface paths {
                 description: string | null;
                 height: number | null;
                 id: string;
-                /** @description Signed, expiring image URL. */
+                /** @description JPEG (`/frames/:frameId/image`), as long as the share lives. */
                 image_url: string;
                 index: number;
                 ocr_text: string | null;
@@ -6869,6 +6869,57 @@ export interface paths {
                 total: number;
               };
             };
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/frames/{frameId}/image': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The image of one keyframe of a shared recording (JPEG)
+     * @description Served through the share, so it stops with it. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          frameId: string;
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The image. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': string;
           };
         };
         /** @description Every error has this shape. */
@@ -6974,6 +7025,56 @@ export interface paths {
           };
           content: {
             'image/png': string;
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/share/{shareId}/poster.jpg': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A shared recording's poster (JPEG): the media stage's, else the first keyframe
+     * @description 404 while the recording has neither. Unknown and revoked links both answer 404 NOT_FOUND.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shareId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The image. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/jpeg': string;
           };
         };
         /** @description Every error has this shape. */
