@@ -64,7 +64,9 @@ export const PublicShareSchema = Type.Object({
   has_audio: Nullable(Type.Boolean()),
   width: Nullable(Type.Integer()),
   height: Nullable(Type.Integer()),
-  poster_url: Nullable(Type.String({ description: 'JPEG poster (`/poster.jpg`), as long as the share lives.' })),
+  poster_url: Nullable(
+    Type.String({ description: 'JPEG poster (`/poster.jpg`), as long as the share lives.' }),
+  ),
   video_url: Type.String(),
   page_url: Type.String(),
   og_image_url: Type.String(),
