@@ -1,9 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Dialect } from '../../src/platform/db/database.js';
 import { DIALECTS } from '../helpers/db.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
+import { S3_ENV, testS3StorageUrl } from '../storage/helpers.js';
+import { npmFfmpeg } from '../fixtures/media.js';
+
+const run = promisify(execFile);
 import {
   filesUnder,
   mediaFiles,
@@ -23,11 +30,17 @@ const metadata = (m: Record<string, string>) =>
     .map(([k, v]) => `${k} ${b64(v)}`)
     .join(',');
 
+/** Every dialect with local storage (tus file store), and S3 storage (tus S3 store) when a server is given. */
+const CASES: { dialect: Dialect; storage: 'local' | 's3' }[] = [
+  ...DIALECTS.map((dialect) => ({ dialect, storage: 'local' as const })),
+  ...(S3_ENV ? [{ dialect: 'sqlite' as const, storage: 's3' as const }] : []),
+];
+
 /**
  * tus resumable uploads over a real socket (app.listen on a free port + fetch), with the
  * protocol's own headers, as tus-js-client or any tus client sends them.
  */
-describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
+describe.each(CASES)('tus uploads on $dialect with $storage storage', ({ dialect, storage }) => {
   let t: TestApp;
   let dataDir: string;
   let base: string;
@@ -63,20 +76,37 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
       { 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
       chunk,
     );
-  const tusFiles = () => filesUnder(path.join(dataDir, 'uploads', 'tus'));
+  /** What tus keeps of partial uploads: files in the tus dir, or keys at the bucket's root. */
+  const tusFiles = async (): Promise<string[]> => {
+    if (storage === 'local') return filesUnder(path.join(dataDir, 'uploads', 'tus'));
+    const keys: string[] = [];
+    for await (const key of t.c.blobs.list('')) if (!key.includes('/')) keys.push(key);
+    return keys;
+  };
+  /** Blob keys of a recording in blob storage. */
+  const blobsOf = async (id: string): Promise<string[]> => {
+    if (storage === 'local') return storedBlobs(dataDir).filter((k) => k.includes(`/rec/${id}/`));
+    const keys: string[] = [];
+    for await (const key of t.c.blobs.list('')) if (key.includes(`/rec/${id}/`)) keys.push(key);
+    return keys;
+  };
   const rowsOf = (workspaceId: string) =>
     t.c.database.db.selectFrom('recordings').selectAll().where('workspace_id', '=', workspaceId).execute();
 
   beforeAll(async () => {
     m = await mediaFiles();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-tus-data-'));
-    t = await createTestApp(dialect, { dataDir });
+    t = await createTestApp(dialect, {
+      dataDir,
+      ...(storage === 's3' ? { storageUrl: testS3StorageUrl('tus') } : {}),
+    });
     t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
     await t.c.queue.start();
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     user = await seedUser(t);
   }, 60_000);
   afterAll(async () => {
+    if (t && storage === 's3') for await (const key of t.c.blobs.list('')) await t.c.blobs.delete(key);
     await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -136,8 +166,8 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
       width: 320,
     });
     // The tus copy is gone; the file lives in blob storage under the recording's prefix.
-    expect(tusFiles()).toEqual([]);
-    expect(storedBlobs(dataDir).filter((k) => k.includes(`/rec/${id}/`))).toHaveLength(1);
+    expect(await tusFiles()).toEqual([]);
+    expect(await blobsOf(id)).toHaveLength(1);
     const status = await waitForStatus(t, user.token, id, (s) => stageOf(s, 'probe').state === 'done');
     expect(status.status).toBe('processing');
 
@@ -148,6 +178,33 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
     });
     expect(Buffer.from(await video200.arrayBuffer()).equals(video)).toBe(true);
   });
+
+  it('lands a 17 MB upload sent in 4 MB PATCHes byte for byte (S3: multipart parts plus a short tail)', async () => {
+    const file = path.join(dataDir, 'big.nut');
+    // prettier-ignore
+    await run(npmFfmpeg(), [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '6',
+      '-c:v', 'rawvideo', '-pix_fmt', 'yuv420p', '-f', 'nut', file,
+    ]);
+    const big = readFileSync(file);
+    expect(big.length).toBeGreaterThan(16 * 1024 * 1024);
+    const created = await create(user.token, big.length, { filename: 'big.nut' });
+    const location = created.headers.get('location')!;
+    const chunk = 4 * 1024 * 1024;
+    let last: Response | undefined;
+    for (let offset = 0; offset < big.length; offset += chunk) {
+      last = await patch(user.token, location, offset, big.subarray(offset, offset + chunk));
+      expect(last.status, await last.clone().text()).toBe(204);
+      if (offset + chunk >= big.length) break; // finished uploads are not addressable through tus
+      const head = await tus('HEAD', location, user.token);
+      expect(head.headers.get('upload-offset'), 'offset after a PATCH').toBe(String(offset + chunk));
+    }
+    expect(last!.headers.get('iris-recording-status')).toBe('queued');
+    const id = location.split('/').pop()!;
+    const rec = (await t.call('GET', `/api/v1/recordings/${id}`, { token: user.token })).json();
+    expect(rec).toMatchObject({ size_bytes: big.length, sha256: sha256(big) });
+    expect(await tusFiles()).toEqual([]);
+  }, 60_000);
 
   it('takes the whole file in the creation request (creation-with-upload)', async () => {
     const res = await tus(
@@ -180,7 +237,7 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
     expect(error.message).toMatch(/1000 bytes per upload/);
     expect(error.request_id).toMatch(/^req_/);
     expect(await rowsOf(u.workspaceId)).toEqual([]);
-    expect(tusFiles()).toEqual([]);
+    expect(await tusFiles()).toEqual([]);
   });
 
   it('counts a deferred-length upload against the cap while it arrives (413)', async () => {
@@ -208,8 +265,8 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
     const rec = (await t.call('GET', `/api/v1/recordings/${id}`, { token: user.token })).json();
     expect(rec.status).toBe('failed');
     expect(rec.error).toMatch(/not a recognised audio or video format/);
-    expect(tusFiles()).toEqual([]);
-    expect(storedBlobs(dataDir).filter((k) => k.includes(`/rec/${id}/`))).toEqual([]);
+    expect(await tusFiles()).toEqual([]);
+    expect(await blobsOf(id)).toEqual([]);
   });
 
   it('terminates an unfinished upload (DELETE): the recording goes too', async () => {
@@ -221,7 +278,7 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
     const del = await tus('DELETE', location, u.token);
     expect(del.status).toBe(204);
     expect(await rowsOf(u.workspaceId)).toEqual([]);
-    expect(tusFiles()).toEqual([]);
+    expect(await tusFiles()).toEqual([]);
     const usage = (
       await t.call('GET', `/api/v1/workspaces/${u.workspaceId}/usage`, { token: u.token })
     ).json();
@@ -234,9 +291,9 @@ describe.each(DIALECTS)('tus uploads on %s', (dialect) => {
     const location = created.headers.get('location')!;
     const id = location.split('/').pop()!;
     expect((await patch(u.token, location, 0, m.video.subarray(0, 1000))).status).toBe(204);
-    expect(tusFiles().some((f) => f.startsWith(id))).toBe(true);
+    expect((await tusFiles()).some((f) => f.startsWith(id))).toBe(true);
     expect((await t.call('DELETE', `/api/v1/recordings/${id}`, { token: u.token })).statusCode).toBe(204);
-    expect(tusFiles().filter((f) => f.startsWith(id))).toEqual([]);
+    expect((await tusFiles()).filter((f) => f.startsWith(id))).toEqual([]);
     expect((await patch(u.token, location, 1000, m.video.subarray(1000))).status).toBe(404);
   });
 

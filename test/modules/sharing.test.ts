@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedKey } from '../../src/modules/recordings/blob-keys.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/db.js';
-import { S3_ENV } from '../storage/helpers.js';
+import { S3_ENV, testS3StorageUrl } from '../storage/helpers.js';
 import { mediaFiles, uploaded, type MediaFiles } from './recordings.helpers.js';
 
 const XSS_TITLE = '<script>alert(1)</script>';
@@ -466,14 +466,10 @@ describe.each(DIALECTS)('sharing on %s', (dialect) => {
 describe.skipIf(!S3_ENV)('shared video with S3 storage', () => {
   let t: TestApp;
   let dataDir: string;
-  const bucket = `iris-share-${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-share-s3-'));
-    process.env.IRIS_S3_ACCESS_KEY = S3_ENV!.accessKeyId;
-    process.env.IRIS_S3_SECRET_KEY = S3_ENV!.secretAccessKey;
-    const storageUrl = `s3://${bucket}?endpoint=${encodeURIComponent(S3_ENV!.endpoint)}&region=${S3_ENV!.region}`;
-    t = await createTestApp('sqlite', { dataDir, storageUrl });
+    t = await createTestApp('sqlite', { dataDir, storageUrl: testS3StorageUrl('share') });
     t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
   }, 60_000);
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createContainer, type Container } from '../../src/container.js';
 import { RedisTusLocker } from '../../src/modules/recordings/tus-redis-locker.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
+import { S3_ENV, testS3StorageUrl } from '../storage/helpers.js';
 import { mediaFiles, sha256 } from './recordings.helpers.js';
 
 const REDIS_URL = process.env.IRIS_TEST_REDIS_URL;
@@ -81,88 +82,107 @@ describe.runIf(REDIS_URL)('tus upload locks shared through Redis', () => {
 });
 
 /**
- * Two API processes as a scaled-out deployment runs them: one database, one shared
- * tus directory, one Redis. An upload created on one continues and finishes on the other.
+ * Two API processes as a scaled-out deployment runs them: one database, one Redis, and
+ * either a shared tus directory (local storage) or nothing shared on disk at all (S3
+ * storage: the parts go to the bucket). An upload created on one continues and
+ * finishes on the other.
  */
-describe.runIf(REDIS_URL)('a tus upload moving between two API processes', () => {
-  let t: TestApp;
-  let second: Container;
-  let secondApp: Awaited<ReturnType<typeof buildApp>>;
-  let dataDir: string;
-  let tusDir: string;
-  const bases: string[] = [];
+const STORAGES = ['local', ...(S3_ENV ? ['s3'] : [])] as const;
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-tus-shared-'));
-    tusDir = path.join(dataDir, 'shared-tus');
-    t = await createTestApp('sqlite', { dataDir, tusDir, redisUrl: REDIS_URL });
-    t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
-    bases.push(await t.app.listen({ port: 0, host: '127.0.0.1' }));
-    const config = loadConfig(
-      { IRIS_DATA_DIR: dataDir },
-      {
-        databaseUrl: t.tdb.url,
-        secret: 'test-secret-test-secret-test-secret-0123',
-        passwordCost: 10,
-        logLevel: 'silent',
-        dataDir,
-        tusDir,
+describe.runIf(REDIS_URL).each(STORAGES)(
+  'a tus upload moving between two API processes (%s storage)',
+  (storage) => {
+    let t: TestApp;
+    let second: Container;
+    let secondApp: Awaited<ReturnType<typeof buildApp>>;
+    const dirs: string[] = [];
+    const bases: string[] = [];
+
+    beforeAll(async () => {
+      for (let i = 0; i < 2; i++) dirs.push(mkdtempSync(path.join(os.tmpdir(), 'iris-tus-shared-')));
+      const storageUrl = storage === 's3' ? testS3StorageUrl('tus2') : undefined;
+      // Local storage: blobs and tus parts in one directory both processes see. S3: each
+      // process has its own data directory, as on separate hosts.
+      const [firstDir, secondDir] = storage === 's3' ? [dirs[0]!, dirs[1]!] : [dirs[0]!, dirs[0]!];
+      const shared = {
         redisUrl: REDIS_URL,
-      },
-    );
-    second = await createContainer(config, silent);
-    second.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
-    secondApp = await buildApp(second);
-    bases.push(await secondApp.listen({ port: 0, host: '127.0.0.1' }));
-  }, 60_000);
-  afterAll(async () => {
-    await secondApp?.close();
-    await second?.close();
-    await t?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('creates on one process, resumes on the other, and lands one recording', async () => {
-    const user = await seedUser(t);
-    const video = (await mediaFiles()).video;
-    const tus = (base: string, method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
-      fetch(`${base}${url}`, {
-        method,
-        headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${user.token}`, ...headers },
-        ...(body ? { body } : {}),
-      });
-    const created = await tus(bases[0]!, 'POST', '/api/v1/uploads/tus', {
-      'upload-length': String(video.length),
-      'upload-metadata': `filename ${Buffer.from('moved.mp4').toString('base64')}`,
+        ...(storageUrl ? { storageUrl } : { tusDir: path.join(firstDir, 'shared-tus') }),
+      };
+      t = await createTestApp('sqlite', { dataDir: firstDir, ...shared });
+      t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
+      bases.push(await t.app.listen({ port: 0, host: '127.0.0.1' }));
+      const config = loadConfig(
+        { IRIS_DATA_DIR: secondDir },
+        {
+          databaseUrl: t.tdb.url,
+          secret: 'test-secret-test-secret-test-secret-0123',
+          passwordCost: 10,
+          logLevel: 'silent',
+          dataDir: secondDir,
+          ...shared,
+        },
+      );
+      second = await createContainer(config, silent);
+      second.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
+      secondApp = await buildApp(second);
+      bases.push(await secondApp.listen({ port: 0, host: '127.0.0.1' }));
+    }, 60_000);
+    afterAll(async () => {
+      await secondApp?.close();
+      await second?.close();
+      if (t && storage === 's3') for await (const key of t.c.blobs.list('')) await t.c.blobs.delete(key);
+      await t?.close();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const location = created.headers.get('location')!;
-    const half = Math.floor(video.length / 2);
-    const octets = { 'content-type': 'application/offset+octet-stream' };
-    const first = await tus(
-      bases[0]!,
-      'PATCH',
-      location,
-      { ...octets, 'upload-offset': '0' },
-      video.subarray(0, half),
-    );
-    expect(first.status).toBe(204);
 
-    const head = await tus(bases[1]!, 'HEAD', location, {});
-    expect(head.status).toBe(200);
-    expect(head.headers.get('upload-offset')).toBe(String(half));
-    const last = await tus(
-      bases[1]!,
-      'PATCH',
-      location,
-      { ...octets, 'upload-offset': String(half) },
-      video.subarray(half),
-    );
-    expect(last.status, await last.clone().text()).toBe(204);
-    expect(last.headers.get('iris-recording-status')).toBe('queued');
+    it('creates on one process, resumes on the other, and lands one recording', async () => {
+      const user = await seedUser(t);
+      const video = (await mediaFiles()).video;
+      const tus = (
+        base: string,
+        method: string,
+        url: string,
+        headers: Record<string, string>,
+        body?: Buffer,
+      ) =>
+        fetch(`${base}${url}`, {
+          method,
+          headers: { 'tus-resumable': '1.0.0', authorization: `Bearer ${user.token}`, ...headers },
+          ...(body ? { body } : {}),
+        });
+      const created = await tus(bases[0]!, 'POST', '/api/v1/uploads/tus', {
+        'upload-length': String(video.length),
+        'upload-metadata': `filename ${Buffer.from('moved.mp4').toString('base64')}`,
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const location = created.headers.get('location')!;
+      const half = Math.floor(video.length / 2);
+      const octets = { 'content-type': 'application/offset+octet-stream' };
+      const first = await tus(
+        bases[0]!,
+        'PATCH',
+        location,
+        { ...octets, 'upload-offset': '0' },
+        video.subarray(0, half),
+      );
+      expect(first.status).toBe(204);
 
-    const id = location.split('/').pop()!;
-    const rec = (await t.call('GET', `/api/v1/recordings/${id}`, { token: user.token })).json();
-    expect(rec).toMatchObject({ size_bytes: video.length, sha256: sha256(video) });
-  });
-});
+      const head = await tus(bases[1]!, 'HEAD', location, {});
+      expect(head.status).toBe(200);
+      expect(head.headers.get('upload-offset')).toBe(String(half));
+      const last = await tus(
+        bases[1]!,
+        'PATCH',
+        location,
+        { ...octets, 'upload-offset': String(half) },
+        video.subarray(half),
+      );
+      expect(last.status, await last.clone().text()).toBe(204);
+      expect(last.headers.get('iris-recording-status')).toBe('queued');
+
+      const id = location.split('/').pop()!;
+      const rec = (await t.call('GET', `/api/v1/recordings/${id}`, { token: user.token })).json();
+      expect(rec).toMatchObject({ size_bytes: video.length, sha256: sha256(video) });
+    });
+  },
+);

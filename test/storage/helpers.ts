@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'vitest';
 import { AppError, type ErrorCode } from '../../src/errors.js';
@@ -93,3 +93,11 @@ export const S3_ENV = process.env.IRIS_TEST_S3_ENDPOINT
       region: process.env.IRIS_TEST_S3_REGION ?? 'us-east-1',
     }
   : undefined;
+
+/** An s3:// storage URL for a fresh bucket on the test server, with its credentials set. */
+export function testS3StorageUrl(name: string): string {
+  process.env.IRIS_S3_ACCESS_KEY = S3_ENV!.accessKeyId;
+  process.env.IRIS_S3_SECRET_KEY = S3_ENV!.secretAccessKey;
+  const bucket = `iris-${name}-${randomBytes(4).toString('hex')}`;
+  return `s3://${bucket}?endpoint=${encodeURIComponent(S3_ENV!.endpoint)}&region=${S3_ENV!.region}`;
+}

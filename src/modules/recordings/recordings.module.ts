@@ -20,6 +20,7 @@ import { RecordingsService, type ShareLookup } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { RedisTusLocker } from './tus-redis-locker.js';
 import { TusUploads } from './tus.js';
+import { tusStorageFor } from './tus-storage.js';
 import { UploadsService } from './uploads.service.js';
 import { FramesService } from './frames.service.js';
 import { mediaStageJobs } from './stages/media-stages.js';
@@ -39,7 +40,7 @@ export interface RecordingsModuleDeps {
   queue: JobQueue;
   logger: Logger;
   dataDir: string;
-  /** Partial tus uploads; shared by every API process of a deployment. */
+  /** Partial tus uploads with local blob storage; shared by every API process of a deployment. */
   tusDir: string;
   /** With Redis, tus upload locks are shared across processes too. */
   redisUrl?: string | undefined;
@@ -110,7 +111,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
   const tus = new TusUploads({
     uploads,
     logger,
-    directory: deps.tusDir,
+    storage: tusStorageFor(deps.blobs, { directory: deps.tusDir, spool, redis: tusLocker?.redis }),
     ...(tusLocker ? { locker: tusLocker } : {}),
     path: `${deps.apiPrefix}/uploads/tus`,
   });

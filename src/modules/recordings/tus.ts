@@ -1,7 +1,4 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { FileStore } from '@tus/file-store';
 import { Server, type Upload } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import type { Logger } from 'pino';
@@ -9,6 +6,7 @@ import { AppError, type ErrorCode } from '../../errors.js';
 import type { Principal } from '../../platform/auth/principal.js';
 import { newId } from '../../platform/ids.js';
 import type { Recording } from './recordings.repository.js';
+import type { TusStorage } from './tus-storage.js';
 import type { UploadsService } from './uploads.service.js';
 
 /** What one HTTP request carries into the tus hooks (they only see a web Request). */
@@ -43,8 +41,8 @@ const BODY_HEADERS = new Set(['content-length', 'content-type']);
 
 /**
  * Resumable uploads with the tus protocol (tus.io, v1.0.0: creation, creation-with-upload,
- * creation-defer-length, termination) using @tus/server with a local @tus/file-store
- * under the data dir. The upload id is the recording id: creating an upload creates the
+ * creation-defer-length, termination) using @tus/server, with partial uploads in a
+ * store that matches blob storage (TusStorage). The upload id is the recording id: creating an upload creates the
  * recording (status `uploading`), and the last PATCH lands the file in the same flow as
  * the other upload paths (probe → blob storage → `queued` → pipeline).
  *
@@ -52,34 +50,31 @@ const BODY_HEADERS = new Set(['content-length', 'content-type']);
  * principal on the request; each tus request is handed to the tus server as a web
  * Request, and the hooks find the principal through a WeakMap keyed by that Request.
  *
- * Several API processes: the file store's directory (IRIS_TUS_DIR) must be shared by
- * all of them, and with IRIS_REDIS_URL the upload locks are shared through Redis
- * (RedisTusLocker), so any process can take the next PATCH of an upload. Unfinished
- * uploads stay until they are terminated or the recording deleted.
+ * Several API processes: with S3 storage the parts go to the bucket; with local storage
+ * the file store's directory (IRIS_TUS_DIR) must be shared by all of them. With
+ * IRIS_REDIS_URL the upload locks are shared through Redis (RedisTusLocker), so any
+ * process can take the next PATCH of an upload. Unfinished uploads stay until they are
+ * terminated or the recording deleted.
  */
 export class TusUploads {
-  readonly directory: string;
   private readonly server: Server;
-  private readonly store: FileStore;
   private readonly contexts = new WeakMap<Request, TusContext>();
 
   constructor(
     private readonly d: {
       uploads: UploadsService;
       logger: Logger;
-      /** Where partial uploads live (IRIS_TUS_DIR, default `<dataDir>/uploads/tus`). */
-      directory: string;
+      /** Where partial uploads live. */
+      storage: TusStorage;
       /** Mount path, e.g. `/api/v1/uploads/tus`. */
       path: string;
       /** Upload locks; @tus/server's in-memory locker when absent (one process). */
       locker?: Locker;
     },
   ) {
-    this.directory = d.directory;
-    this.store = new FileStore({ directory: d.directory });
     this.server = new Server({
       path: d.path,
-      datastore: this.store,
+      datastore: d.storage.store,
       ...(d.locker ? { locker: d.locker } : {}),
       // `/api/v1/uploads/tus/<id>`: right behind any proxy without trusting forwarded headers.
       relativeLocation: true,
@@ -106,11 +101,13 @@ export class TusUploads {
       onUploadFinish: async (req, upload) => {
         const ctx = this.ctx(req);
         try {
-          const view = await d.uploads.finishTus(ctx.principal, upload.id, {
-            file: this.fileOf(upload.id),
-            size: upload.offset,
-          });
-          return { headers: { 'Iris-Recording-Id': view.id, 'Iris-Recording-Status': view.status } };
+          const { file, release } = await d.storage.open(upload.id, upload.offset);
+          try {
+            const view = await d.uploads.finishTus(ctx.principal, upload.id, { file, size: upload.offset });
+            return { headers: { 'Iris-Recording-Id': view.id, 'Iris-Recording-Status': view.status } };
+          } finally {
+            await release();
+          }
         } finally {
           await this.discard(upload.id);
         }
@@ -147,6 +144,8 @@ export class TusUploads {
     }
     if (method === 'DELETE' && response.status === 204 && ctx.recording) {
       await this.d.uploads.cancelTus(ctx.principal, ctx.recording.id);
+      // The store's own removal can leave pieces (the S3 store keeps a short last part apart).
+      await this.discard(ctx.recording.id);
     }
 
     const out: Record<string, string> = {};
@@ -161,16 +160,11 @@ export class TusUploads {
     };
   }
 
-  /** Removes an unfinished upload's files (the recording was deleted, or the upload landed). */
+  /** Removes an upload's parts (the recording was deleted, or the upload landed). */
   async discard(id: string): Promise<void> {
-    await this.store.remove(id).catch(() => {});
-    // The store may have written only one of its two files.
-    await rm(this.fileOf(id), { force: true });
-    await rm(`${this.fileOf(id)}.json`, { force: true });
-  }
-
-  private fileOf(id: string): string {
-    return path.join(this.directory, id);
+    await this.d.storage.discard(id).catch((err: unknown) => {
+      this.d.logger.warn({ err, recordingId: id }, 'could not remove a tus upload');
+    });
   }
 
   private ctx(req: Request): TusContext {

@@ -11,6 +11,7 @@ import {
   S3Client,
   S3ServiceException,
   type BucketLocationConstraint,
+  type S3ClientConfig,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -41,6 +42,21 @@ export interface S3BlobStoreOptions extends S3Location {
 
 const MIB = 1024 * 1024;
 
+/** SDK client settings for a location; anything else talking to the same bucket uses them too. */
+export function s3ClientConfig(location: S3Location): S3ClientConfig {
+  return {
+    region: location.region,
+    forcePathStyle: location.forcePathStyle,
+    ...(location.endpoint ? { endpoint: location.endpoint } : {}),
+    ...(location.credentials ? { credentials: location.credentials } : {}),
+    // Newer SDKs send aws-chunked bodies with checksum trailers by default, which
+    // several S3-compatible servers (Ceph RGW among them) reject; only send and check
+    // checksums where the API requires them.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
+
 /** Any S3-compatible server (AWS, MinIO, Ceph RGW, Garage, R2). */
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
@@ -51,17 +67,12 @@ export class S3BlobStore implements BlobStore {
   constructor(private readonly options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix;
-    this.client = new S3Client({
-      region: options.region,
-      forcePathStyle: options.forcePathStyle,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      // Newer SDKs send aws-chunked bodies with checksum trailers by default, which
-      // several S3-compatible servers (Ceph RGW among them) reject; only send and check
-      // checksums where the API requires them.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = new S3Client(s3ClientConfig(options));
+  }
+
+  /** Where the blobs are (bucket, prefix, endpoint, credentials). */
+  get location(): S3Location {
+    return this.options;
   }
 
   async init(): Promise<void> {
