@@ -251,10 +251,15 @@ export class RecordingsService {
     return this.playback(rec, request);
   }
 
-  /** video() for a recording the caller was already let at (public share links). */
+  /**
+   * video() for a recording the caller was already let at (public share links).
+   * `streamThrough` serves S3 bytes through Iris instead of redirecting to a presigned
+   * URL: a share's viewers must lose access the moment it is revoked, which a URL
+   * already handed out would outlive.
+   */
   async playback(
     rec: Recording,
-    request: { range?: string | undefined; head: boolean },
+    request: { range?: string | undefined; head: boolean; streamThrough?: boolean },
   ): Promise<VideoResponse> {
     const key = rec.playback_key ?? rec.original_key;
     if (!key) {
@@ -267,7 +272,7 @@ export class RecordingsService {
     }
     const contentType =
       (rec.playback_key ? rec.playback_content_type : rec.content_type) ?? 'application/octet-stream';
-    if (this.d.blobs.kind === 's3') {
+    if (this.d.blobs.kind === 's3' && !request.streamThrough) {
       const url = await this.d.blobs.signedUrl(key, { expiresInSeconds: PRESIGNED_SECONDS, contentType });
       return { kind: 'redirect', url };
     }

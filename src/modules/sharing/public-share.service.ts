@@ -81,13 +81,13 @@ export class PublicShareService {
     };
   }
 
-  /** The same streaming as the private /video (Range, HEAD, S3 redirect). */
+  /** The same streaming as the private /video (Range, HEAD), through Iris on S3 too. */
   async video(
     shareId: string,
     request: { range?: string | undefined; head: boolean },
   ): Promise<VideoResponse> {
     const { rec } = await this.open(shareId);
-    return this.d.playback.playback(rec, request);
+    return this.d.playback.playback(rec, { ...request, streamThrough: true });
   }
 
   async frames(shareId: string, page: Page): Promise<{ items: PublicFrame[]; total: number }> {

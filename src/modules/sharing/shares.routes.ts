@@ -100,13 +100,12 @@ export const publicShareRoutes: FastifyPluginAsyncTypebox<{ publicShares: Public
     url: '/share/:shareId/video',
     schema: {
       ...publicRoute,
-      summary: 'Stream a shared recording (Range supported), or 302 to a presigned URL with S3 storage',
+      summary: 'Stream a shared recording (Range supported), through Iris whatever the storage',
       description: `Same as the private /recordings/:id/video: one byte range gives 206, a range outside the file 416 with \`Content-Range: bytes */<size>\`, HEAD the headers only. ${notFoundNote}`,
       params: ShareParams,
       response: {
         200: VideoBody,
         206: VideoBody,
-        302: { description: 'Redirect to a presigned S3 URL (S3 storage).', type: 'null' },
         ...errorResponses(404, 416),
       },
     },
@@ -116,7 +115,8 @@ export const publicShareRoutes: FastifyPluginAsyncTypebox<{ publicShares: Public
           range: req.headers.range,
           head: req.method === 'HEAD',
         });
-        if (res.kind === 'redirect') return reply.header('cache-control', 'no-store').redirect(res.url, 302);
+        // Not with streamThrough; kept so a change there cannot leak a presigned URL unnoticed.
+        if (res.kind === 'redirect') throw new Error('share video must not redirect');
         reply.status(res.status).headers(res.headers);
         return reply.send(res.stream ?? null);
       } catch (err) {

@@ -7104,7 +7104,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Stream a shared recording (Range supported), or 302 to a presigned URL with S3 storage
+     * Stream a shared recording (Range supported), through Iris whatever the storage
      * @description Same as the private /recordings/:id/video: one byte range gives 206, a range outside the file 416 with `Content-Range: bytes *\/<size>`, HEAD the headers only. Unknown and revoked links both answer 404 NOT_FOUND.
      */
     get: {
@@ -7136,13 +7136,6 @@ export interface paths {
             'video/mp4': string;
           };
         };
-        /** @description Redirect to a presigned S3 URL (S3 storage). */
-        302: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
         /** @description Every error has this shape. */
         404: {
           headers: {
@@ -7168,7 +7161,7 @@ export interface paths {
     delete?: never;
     options?: never;
     /**
-     * Stream a shared recording (Range supported), or 302 to a presigned URL with S3 storage
+     * Stream a shared recording (Range supported), through Iris whatever the storage
      * @description Same as the private /recordings/:id/video: one byte range gives 206, a range outside the file 416 with `Content-Range: bytes *\/<size>`, HEAD the headers only. Unknown and revoked links both answer 404 NOT_FOUND.
      */
     head: {
@@ -7199,13 +7192,6 @@ export interface paths {
           content: {
             'video/mp4': string;
           };
-        };
-        /** @description Redirect to a presigned S3 URL (S3 storage). */
-        302: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
         };
         /** @description Every error has this shape. */
         404: {
