@@ -127,7 +127,7 @@ export async function waitForStatus(
   token: string,
   id: string,
   done: (s: StatusJson) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 45_000,
 ): Promise<StatusJson> {
   const until = Date.now() + timeoutMs;
   let last: StatusJson | undefined;

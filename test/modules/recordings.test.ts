@@ -613,6 +613,6 @@ describe.each(DIALECTS)('recordings core on %s', (dialect) => {
         .where('action', '=', 'recording.retry')
         .execute();
       expect(audit).toEqual([{ outcome: 'success' }]);
-    });
+    }, 120_000);
   });
 });
