@@ -34,7 +34,8 @@ Xvfb "$DISPLAY_NUM" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 sleep 1
 export DISPLAY=$DISPLAY_NUM
-chromium --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+# --test-type hides the "unsupported command-line flag" bar --no-sandbox brings up.
+chromium --no-sandbox --test-type --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --disable-features=Translate --user-data-dir="$WORK/profile" \
   --window-position=0,0 --window-size=1280,720 "http://127.0.0.1:$PORT/roadmap.html" >/dev/null 2>&1 &
 pids+=($!)
