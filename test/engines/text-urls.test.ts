@@ -15,6 +15,8 @@ describe('URL extraction from OCR text', () => {
     ['(https://en.wikipedia.org/wiki/Foo_(bar))', ['https://en.wikipedia.org/wiki/Foo_(bar)']],
     ['news.ycombinator.com  Hacker News', ['https://news.ycombinator.com']],
     ['open notion.so/team-notes now', ['https://notion.so/team-notes']],
+    ['127.0.0.1:8765/invoice.htm| You are', ['http://127.0.0.1:8765/invoice.html']],
+    ['github.com/he|p | GitHub', ['https://github.com/help']],
     [
       'API at http://localhost:3000/api/v1 and http://10.0.0.5:8080',
       ['http://localhost:3000/api/v1', 'http://10.0.0.5:8080'],
@@ -30,6 +32,7 @@ describe('URL extraction from OCR text', () => {
     'The end. It was good.',
     'version 2.4.1 released',
     'README.md and main.rs',
+    'Pricing | Example',
   ])('finds no URL in %j', (text) => {
     expect(urls(text)).toEqual([]);
   });

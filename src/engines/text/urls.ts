@@ -2,7 +2,8 @@
  * URLs and domains in OCR text. Screen text is where page addresses come from (the
  * address bar, links in documents), and OCR mangles them in predictable ways: the
  * colon of `https://` is lost or becomes a semicolon, spaces appear around dots and
- * slashes, a comma stands in for a dot, and sentence punctuation sticks to the end.
+ * slashes, a comma stands in for a dot, an `l` becomes a `|`, and sentence punctuation
+ * sticks to the end.
  * Browsers also hide the scheme, so `github.com/iris` must count as a URL.
  *
  * Bare domains (no scheme, no www) are only accepted with a known TLD, and TLDs that
@@ -67,6 +68,9 @@ export function repairOcrUrlText(text: string): string {
       )
       // "example.com / pricing" after a domain-looking token
       .replace(new RegExp(String.raw`(\.(?:${TLD_ALT}))\s+/\s*(?=\w)`, 'gi'), '$1/')
+      // "page.htm|", "github.com/he|p": a bar right after a letter, in a token that has
+      // a dot or slash before it, is an l (a separator in a title has spaces around it)
+      .replace(/(?<=[./][^\s|]*[a-z])\|(?=[a-z0-9/?#.]|\s|$)/gim, 'l')
   );
 }
 
