@@ -10,7 +10,11 @@ import { readWavInfo } from '../../src/engines/asr/wav.js';
 import { findExecutable } from '../../src/engines/asr/which.js';
 import { newId } from '../../src/platform/ids.js';
 import { NOTHING_TO_ENRICH } from '../../src/modules/recordings/stages/enrich.job.js';
-import { annotateFrame, assembleContext } from '../../src/modules/recordings/stages/enrich-assembly.js';
+import {
+  annotateFrame,
+  assembleContext,
+  fillFromSameScreen,
+} from '../../src/modules/recordings/stages/enrich-assembly.js';
 import type { StageName } from '../../src/modules/recordings/stages.js';
 import { extractSpeechWav } from '../../src/modules/recordings/stages/speech-audio.js';
 import { toRows } from '../../src/modules/recordings/stages/transcribe.job.js';
@@ -110,6 +114,23 @@ describe('enrich assembly (no database)', () => {
       { id: 'frm_2', url: null, app: 'Visual Studio Code' },
       { id: 'frm_3', url: null, app: null },
     ]);
+  });
+
+  it('fills a garbled frame from the frame before when both show the same screen, never across pages', () => {
+    // OCR of a real screen recording (Chromium under Xvfb): the second frame lost the "1"
+    // of the address bar's 127.0.0.1, the third shows another page.
+    const body =
+      'Quarterly Roadmap Review Launch the search dashboard in March. Owner: Priya. Budget approved.';
+    const seen = [
+      `¥ — @ Quarterly Roadmap Revie x + © © 127.0.0.1:8765/roadmap.html\n${body}`,
+      `¥ — @ Quarterly Roadmap Revie x + e @ .27.0.0.1:8765/roadma\n${body}`,
+      '¥ @ Invoice 4471 Approved x + e @ .27.0.0.1:8765/invoice\nInvoice 4471 Approved Vendor: Northwind Traders Total due: 12,400 EUR by Friday.',
+    ].map((text, i) => ({ id: `frm_${i}`, timestamp_seconds: i * 10, ocr_text: text }));
+    const own = seen.map(annotateFrame);
+    expect(own.map((a) => a.url)).toEqual(['http://127.0.0.1:8765/roadmap.html', null, null]);
+    const filled = fillFromSameScreen(seen, own);
+    expect(filled[1]).toEqual({ ...own[0], id: 'frm_1' });
+    expect(filled[2]).toEqual(own[2]); // another page: nothing carried over
   });
 
   it('builds urls (first seen), apps (seconds on screen), timeline, summary and tags from real text', async () => {

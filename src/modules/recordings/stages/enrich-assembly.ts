@@ -54,7 +54,7 @@ export async function assembleContext(
   options: { llm?: LanguageModel | undefined; signal?: AbortSignal } = {},
 ): Promise<AssembledContext> {
   const frames = [...input.frames].sort((a, b) => a.timestamp_seconds - b.timestamp_seconds);
-  const annotations = frames.map(annotateFrame);
+  const annotations = fillFromSameScreen(frames, frames.map(annotateFrame));
   const frameTexts = frames
     .filter((f) => f.ocr_text?.trim())
     .map((f) => ({ t: f.timestamp_seconds, text: f.ocr_text! }));
@@ -123,6 +123,38 @@ export function annotateFrame(frame: EnrichFrame): FrameAnnotation {
   const text = frame.ocr_text ?? '';
   if (!text.trim()) return { id: frame.id, url: null, app: null };
   return { id: frame.id, url: extractUrls(text)[0]?.url ?? null, app: detectApp(text)?.app ?? null };
+}
+
+/** Frames at least this alike (word-set Jaccard) show the same window. */
+const SAME_SCREEN = 0.6;
+
+/**
+ * A frame whose own text did not give its url or app (OCR garbled the address bar, say)
+ * takes them from the frame before when the two show the same screen: nearly the same
+ * words. Only what is missing is filled, and only from a frame that read it itself or
+ * took it the same way, so a different page never inherits an address.
+ */
+export function fillFromSameScreen(frames: EnrichFrame[], annotations: FrameAnnotation[]): FrameAnnotation[] {
+  const out = annotations.map((a) => ({ ...a }));
+  for (let i = 1; i < out.length; i++) {
+    const cur = out[i]!;
+    const prev = out[i - 1]!;
+    if ((cur.url || !prev.url) && (cur.app || !prev.app)) continue;
+    if (similarity(frames[i - 1]!.ocr_text, frames[i]!.ocr_text) < SAME_SCREEN) continue;
+    cur.url ??= prev.url;
+    cur.app ??= prev.app;
+  }
+  return out;
+}
+
+function similarity(a: string | null, b: string | null): number {
+  const words = (t: string | null) => new Set((t ?? '').toLowerCase().match(/[a-z0-9]{3,}/g) ?? []);
+  const x = words(a);
+  const y = words(b);
+  if (x.size === 0 || y.size === 0) return 0;
+  let common = 0;
+  for (const w of x) if (y.has(w)) common++;
+  return common / (x.size + y.size - common);
 }
 
 /** Every URL on screen or said aloud, in order of first appearance, with how many frames showed it. */
