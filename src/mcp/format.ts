@@ -87,7 +87,9 @@ export function contextMarkdown(c: ContextView): string {
   if (c.actions.length) {
     out.push('', '## Action items');
     for (const a of c.actions) {
-      const extra = [a.owner && `owner: ${a.owner}`, a.due && `when: ${a.due}`].filter(Boolean).join(', ');
+      const extra = [a.owner && `owner: ${a.owner}`, a.due && `due: ${a.due.replace(/^due\s+/i, '')}`]
+        .filter(Boolean)
+        .join(', ');
       const at = a.timestamp_seconds != null ? ` @ ${clock(a.timestamp_seconds)}` : '';
       out.push(`- ${a.text}${extra ? ` (${extra})` : ''}${at}`);
     }

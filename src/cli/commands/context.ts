@@ -29,7 +29,10 @@ const RENDER: Record<Field, (value: unknown) => string> = {
   actions: (v) =>
     rows(v)
       .map((a) => {
-        const extra = [a.owner && `owner ${str(a.owner)}`, a.due && str(a.due)].filter(Boolean);
+        const extra = [
+          a.owner && `owner ${str(a.owner)}`,
+          a.due && `due ${str(a.due).replace(/^due\s+/i, '')}`,
+        ].filter(Boolean);
         const at = num(a.timestamp_seconds) === null ? '' : ` [${timestamp(num(a.timestamp_seconds))}]`;
         return `- ${str(a.text)}${at}${extra.length ? ` (${extra.join(', ')})` : ''}`;
       })
