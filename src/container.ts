@@ -35,6 +35,7 @@ import { createRateLimiter, type RateLimiter } from './platform/ratelimit/index.
 import type { JobQueue } from './platform/queue/index.js';
 import { queueFromConfig } from './platform/jobs/queue-from-config.js';
 import { jobCatalogue, type CatalogueOptions, type JobFactory } from './platform/jobs/catalogue.js';
+import type { MaintenanceSweep } from './platform/jobs/maintenance.js';
 import { JobRegistrar } from './platform/jobs/workers.js';
 import { createBlobStore, type BlobStore } from './platform/storage/index.js';
 import { BlobLinksService } from './modules/blobs/blobs.service.js';
@@ -97,6 +98,8 @@ export interface Container {
   jobs: JobRegistrar;
   /** Period of the self-rescheduling `maintenance.prune` job. */
   maintenanceIntervalMs: number;
+  /** What the prune does for the modules (abandoned uploads, …), by name in its log line. */
+  maintenanceSweeps: readonly MaintenanceSweep[];
   /** Recordings core: uploads (multipart, stub + PUT, tus), reading, video, delete, pipeline stages. */
   recordings: RecordingsModule;
   /** Public share links: share/unshare, and the unauthenticated share page and API. */
@@ -247,6 +250,7 @@ export async function createContainer(
   });
   await recordings.init();
   jobs.register(recordings.jobs);
+  catalogue.addSweep(recordings.abandonedUploadsSweep);
   const search = createSearchModule({
     db,
     dialect: database.dialect,
@@ -297,6 +301,7 @@ export async function createContainer(
     queue,
     jobs,
     maintenanceIntervalMs: catalogue.maintenanceIntervalMs,
+    maintenanceSweeps: catalogue.sweeps,
     recordings,
     sharing: { shares: sharing.shares, publicShares: sharing.publicShares(recordings) },
     search,

@@ -285,6 +285,51 @@ describe.each(CASES)('tus uploads on $dialect with $storage storage', ({ dialect
     expect(usage.usage.recordings.used).toBe(0);
   });
 
+  it('the maintenance sweep removes uploads left unfinished for a week, and nothing else', async () => {
+    const u = await seedUser(t);
+    const created = await create(u.token, m.video.length, { filename: 'left.mp4' });
+    const location = created.headers.get('location')!;
+    const id = location.split('/').pop()!;
+    expect((await patch(u.token, location, 0, m.video.subarray(0, 1000))).status).toBe(204);
+    const stub = await t.call('POST', '/api/v1/recordings', {
+      token: u.token,
+      body: { title: 'never uploaded' },
+    });
+    expect(stub.statusCode).toBe(201);
+    const finished = await t.call('POST', '/api/v1/recordings', { token: u.token, body: { title: 'done' } });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/recordings/${finished.json().id}/file`,
+      headers: { authorization: `Bearer ${u.token}`, 'content-type': 'video/mp4' },
+      payload: m.video,
+    });
+    expect(put.statusCode, put.body).toBeLessThan(300);
+    const sweep = t.c.recordings.abandonedUploadsSweep;
+    const signal = new AbortController().signal;
+    const used = async () =>
+      (await t.call('GET', `/api/v1/workspaces/${u.workspaceId}/usage`, { token: u.token })).json().usage
+        .recordings.used;
+    expect(await used()).toBe(3);
+
+    // Still fresh: nothing goes.
+    expect(await sweep.run(Date.now(), signal)).toBe(0);
+    expect(await rowsOf(u.workspaceId)).toHaveLength(3);
+
+    // A week and a day later: both unfinished uploads go, the finished recording stays.
+    expect(await sweep.run(Date.now() + 8 * 24 * 3600_000, signal)).toBe(2);
+    expect((await rowsOf(u.workspaceId)).map((r) => r.id)).toEqual([finished.json().id]);
+    expect((await tusFiles()).filter((f) => f.startsWith(id))).toEqual([]);
+    expect(await used()).toBe(1);
+    expect((await patch(u.token, location, 1000, m.video.subarray(1000))).status).toBe(404);
+    const audit = await t.c.database.db
+      .selectFrom('audit_events')
+      .select(['target_id', 'actor_type'])
+      .where('action', '=', 'recording.upload_expire')
+      .where('workspace_id', '=', u.workspaceId)
+      .execute();
+    expect(audit.map((a) => a.target_id).sort()).toEqual([id, stub.json().id].sort());
+  });
+
   it('deleting the recording mid-upload removes the partial tus file', async () => {
     const u = await seedUser(t);
     const created = await create(u.token, m.video.length, { filename: 'a.mp4' });

@@ -19,6 +19,7 @@ import { ContextRepository } from './context.repository.js';
 import { RecordingsService, type ShareLookup } from './recordings.service.js';
 import { Spool } from './spool.js';
 import { RedisTusLocker } from './tus-redis-locker.js';
+import type { MaintenanceSweep } from '../../platform/jobs/maintenance.js';
 import { TusUploads } from './tus.js';
 import { tusStorageFor } from './tus-storage.js';
 import { UploadsService } from './uploads.service.js';
@@ -48,6 +49,8 @@ export interface RecordingsModuleDeps {
   apiPrefix: string;
   /** Defaults to ffprobe from src/engines/ffmpeg. */
   probe?: Prober;
+  /** Unfinished uploads untouched this long are removed by the maintenance prune. Default 7 days. */
+  abandonedUploadMs?: number;
   /** Speech-to-text and LLM for the transcribe and enrich stages (Config.engines); defaults to auto-detection. */
   engines?: EngineConfig;
   /** Share state for GET /recordings/:id (the sharing module). */
@@ -72,9 +75,13 @@ export interface RecordingsModule {
   jobs: JobDefinition<unknown>[];
   /** The largest upload any plan allows: the HTTP layer's ceiling. */
   maxUploadBytes: number;
+  /** For the maintenance prune: removes uploads started and never finished. */
+  abandonedUploadsSweep: MaintenanceSweep;
   init(): Promise<void>;
   close(): Promise<void>;
 }
+
+const ABANDONED_UPLOAD_MS = 7 * 24 * 3600_000;
 
 /** Wires the recordings core: repository, upload paths, tus, reading, and the pipeline's first stage. */
 export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsModule {
@@ -170,6 +177,15 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     pipeline,
     jobs,
     maxUploadBytes: Math.max(...Object.values(PLANS).map((p) => p.max_upload_bytes)),
+    abandonedUploadsSweep: {
+      name: 'abandoned_uploads',
+      async run(now, signal) {
+        const before = new Date(now - (deps.abandonedUploadMs ?? ABANDONED_UPLOAD_MS)).toISOString();
+        const removed = await uploads.expireAbandoned(before, signal);
+        for (const rec of removed) await tus.discard(rec.id);
+        return removed.length;
+      },
+    },
     init: () => spool.init(),
     close: async () => {
       await tusLocker?.close();

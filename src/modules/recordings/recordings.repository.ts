@@ -235,6 +235,31 @@ export class RecordingsRepository {
     return row ? toRecording(row) : undefined;
   }
 
+  /** Recordings still `uploading` whose row has not changed since `before` (oldest first). */
+  async staleUploads(before: string, limit: number): Promise<Recording[]> {
+    const rows = await this.db
+      .selectFrom('recordings')
+      .selectAll()
+      .where('status', '=', 'uploading')
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecording);
+  }
+
+  /** Deletes the row only while it is still `uploading` and unchanged since `before`. */
+  async deleteStaleUpload(id: string, before: string): Promise<Recording | undefined> {
+    const row = await this.db
+      .deleteFrom('recordings')
+      .where('id', '=', id)
+      .where('status', '=', 'uploading')
+      .where('updated_at', '<', before)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRecording(row) : undefined;
+  }
+
   async delete(id: string): Promise<boolean> {
     const res = await this.db.deleteFrom('recordings').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;

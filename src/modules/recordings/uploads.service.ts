@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppError, badRequest, conflict, unauthorized } from '../../errors.js';
 import type { AccessService } from '../../platform/auth/access.js';
-import type { Principal } from '../../platform/auth/principal.js';
+import { systemPrincipal, type Principal } from '../../platform/auth/principal.js';
 import { isId, newId } from '../../platform/ids.js';
 import type { BlobStore } from '../../platform/storage/index.js';
 import type { AuditWriter } from '../audit/audit.service.js';
@@ -322,6 +322,38 @@ export class UploadsService {
       target: { type: 'recording', id },
       before: toView(rec),
     });
+  }
+
+  /**
+   * Removes uploads that were started and never finished: recordings still `uploading`
+   * and untouched since `before` (a stub never PUT, a tus upload left half-way), with
+   * their blobs, and gives back their recording count. Returns what it removed so the
+   * caller can drop the partial tus data too. A row that moves on meanwhile (the upload
+   * finishes) is left alone.
+   */
+  async expireAbandoned(before: string, signal?: AbortSignal): Promise<Recording[]> {
+    const removed: Recording[] = [];
+    for (;;) {
+      const stale = await this.d.repo.staleUploads(before, 100);
+      let progressed = false;
+      for (const candidate of stale) {
+        if (signal?.aborted) return removed;
+        const rec = await this.d.repo.deleteStaleUpload(candidate.id, before);
+        if (!rec) continue;
+        progressed = true;
+        removed.push(rec);
+        await this.d.blobs.deletePrefix(recordingPrefix(rec.workspace_id, rec.id));
+        await this.d.usage.add(rec.workspace_id, 'recordings', -1);
+        await this.d.audit.record(systemPrincipal, {
+          workspaceId: rec.workspace_id,
+          action: 'recording.upload_expire',
+          permission: 'recording:delete',
+          target: { type: 'recording', id: rec.id },
+          before: toView(rec),
+        });
+      }
+      if (stale.length < 100 || !progressed) return removed;
+    }
   }
 
   // --- shared -------------------------------------------------------------------------

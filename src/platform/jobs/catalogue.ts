@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import type { Database } from '../db/database.js';
 import type { JobDefinition, JobQueue } from '../queue/index.js';
 import type { BlobStore } from '../storage/index.js';
-import { maintenanceJobs, type MaintenanceOptions } from './maintenance.js';
+import { maintenanceJobs, type MaintenanceOptions, type MaintenanceSweep } from './maintenance.js';
 
 /**
  * Everything a job handler may use. Handlers get their services from here, never from
@@ -38,10 +38,15 @@ export function jobCatalogue(deps: JobDeps, options: CatalogueOptions = {}): Job
   return {
     definitions: [maintenance.prune],
     maintenanceIntervalMs: maintenance.intervalMs,
+    sweeps: maintenance.sweeps,
+    addSweep: maintenance.addSweep,
   };
 }
 
 export interface JobCatalogue {
   definitions: JobDefinition<unknown>[];
   maintenanceIntervalMs: number;
+  /** Housekeeping modules added to the periodic prune. */
+  sweeps: readonly MaintenanceSweep[];
+  addSweep(sweep: MaintenanceSweep): void;
 }

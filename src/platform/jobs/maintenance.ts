@@ -16,6 +16,15 @@ export interface MaintenanceOptions {
   graceMs?: number;
 }
 
+/**
+ * Housekeeping a module adds to the prune (the platform does not know its tables):
+ * removes what is dead as of `now` and says how many things it removed.
+ */
+export interface MaintenanceSweep {
+  name: string;
+  run(now: number, signal: AbortSignal): Promise<number>;
+}
+
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
@@ -49,6 +58,7 @@ export function maintenanceJobs(deps: {
   const keepFinishedJobsMs = deps.options?.keepFinishedJobsMs ?? 7 * DAY;
   const graceMs = deps.options?.graceMs ?? DAY;
   const repo = new MaintenanceRepository(deps.database.db);
+  const sweeps: MaintenanceSweep[] = [];
 
   const prune = defineJob({
     name: PRUNE_JOB,
@@ -67,7 +77,15 @@ export function maintenanceJobs(deps: {
         loginWindowBefore: new Date(now - THROTTLE_WINDOW_MS).toISOString(),
         now: new Date(now).toISOString(),
       });
-      deps.logger.info({ job: PRUNE_JOB, period: payload.period, jobs, ...rows }, 'maintenance: pruned');
+      const swept: Record<string, number> = {};
+      for (const sweep of sweeps) {
+        if (ctx.signal.aborted) return;
+        swept[sweep.name] = await sweep.run(now, ctx.signal);
+      }
+      deps.logger.info(
+        { job: PRUNE_JOB, period: payload.period, jobs, ...rows, ...swept },
+        'maintenance: pruned',
+      );
       // A run that was late (workers were down) schedules from now, not from its own period.
       const next = Math.max(payload.period, periodOf(now, intervalMs)) + 1;
       await deps.queue.enqueue(
@@ -77,7 +95,12 @@ export function maintenanceJobs(deps: {
       );
     },
   });
-  return { prune, intervalMs };
+  return {
+    prune,
+    intervalMs,
+    sweeps: sweeps as readonly MaintenanceSweep[],
+    addSweep: (sweep: MaintenanceSweep) => void sweeps.push(sweep),
+  };
 }
 
 export function periodOf(ms: number, intervalMs: number): number {
