@@ -312,16 +312,8 @@ export class UploadsService {
   async cancelTus(principal: Principal, id: string): Promise<void> {
     const rec = await this.d.repo.find(id);
     if (!rec || rec.status !== 'uploading') return;
-    await this.d.repo.delete(id);
-    await this.d.blobs.deletePrefix(recordingPrefix(rec.workspace_id, rec.id));
-    await this.d.usage.add(rec.workspace_id, 'recordings', -1);
-    await this.d.audit.record(principal, {
-      workspaceId: rec.workspace_id,
-      action: 'recording.upload_cancel',
-      permission: 'recording:create',
-      target: { type: 'recording', id },
-      before: toView(rec),
-    });
+    if (!(await this.d.repo.delete(id))) return;
+    await this.afterUnfinishedRemoved(principal, rec, 'recording.upload_cancel', 'recording:create');
   }
 
   /**
@@ -342,21 +334,36 @@ export class UploadsService {
         if (!rec) continue;
         progressed = true;
         removed.push(rec);
-        await this.d.blobs.deletePrefix(recordingPrefix(rec.workspace_id, rec.id));
-        await this.d.usage.add(rec.workspace_id, 'recordings', -1);
-        await this.d.audit.record(systemPrincipal, {
-          workspaceId: rec.workspace_id,
-          action: 'recording.upload_expire',
-          permission: 'recording:delete',
-          target: { type: 'recording', id: rec.id },
-          before: toView(rec),
-        });
+        await this.afterUnfinishedRemoved(
+          systemPrincipal,
+          rec,
+          'recording.upload_expire',
+          'recording:delete',
+        );
       }
       if (stale.length < 100 || !progressed) return removed;
     }
   }
 
   // --- shared -------------------------------------------------------------------------
+
+  /** An unfinished upload's row is gone: its blobs go, its count is given back, and it is audited. */
+  private async afterUnfinishedRemoved(
+    principal: Principal,
+    rec: Recording,
+    action: 'recording.upload_cancel' | 'recording.upload_expire',
+    permission: 'recording:create' | 'recording:delete',
+  ): Promise<void> {
+    await this.d.blobs.deletePrefix(recordingPrefix(rec.workspace_id, rec.id));
+    await this.d.usage.add(rec.workspace_id, 'recordings', -1);
+    await this.d.audit.record(principal, {
+      workspaceId: rec.workspace_id,
+      action,
+      permission,
+      target: { type: 'recording', id: rec.id },
+      before: toView(rec),
+    });
+  }
 
   private async authorizeCreate(principal: Principal, workspaceId: string | undefined): Promise<string> {
     const access = await this.d.access.require(principal, 'recording:create', {
