@@ -314,13 +314,22 @@ describe.each(CASES)('tus uploads on $dialect with $storage storage', ({ dialect
     // Still fresh: nothing goes.
     expect(await sweep.run(Date.now(), signal)).toBe(0);
     expect(await rowsOf(u.workspaceId)).toHaveLength(3);
+    // Every PATCH counts as activity: an upload started long ago but still moving stays.
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000).toISOString();
+    await t.c.database.db
+      .updateTable('recordings')
+      .set({ updated_at: eightDaysAgo })
+      .where('id', '=', id)
+      .execute();
+    expect((await patch(u.token, location, 1000, m.video.subarray(1000, 2000))).status).toBe(204);
+    expect(await sweep.run(Date.now(), signal)).toBe(0);
 
     // A week and a day later: both unfinished uploads go, the finished recording stays.
     expect(await sweep.run(Date.now() + 8 * 24 * 3600_000, signal)).toBe(2);
     expect((await rowsOf(u.workspaceId)).map((r) => r.id)).toEqual([finished.json().id]);
     expect((await tusFiles()).filter((f) => f.startsWith(id))).toEqual([]);
     expect(await used()).toBe(1);
-    expect((await patch(u.token, location, 1000, m.video.subarray(1000))).status).toBe(404);
+    expect((await patch(u.token, location, 2000, m.video.subarray(2000))).status).toBe(404);
     const audit = await t.c.database.db
       .selectFrom('audit_events')
       .select(['target_id', 'actor_type'])

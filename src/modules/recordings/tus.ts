@@ -85,6 +85,7 @@ export class TusUploads {
       onIncomingRequest: async (req, id) => {
         if (req.method === 'POST') return; // checked in namingFunction, before the id existed
         this.ctx(req).recording = await d.uploads.authorizeTus(this.ctx(req).principal, id);
+        if (req.method === 'PATCH') await d.uploads.touchTus(id);
       },
       onUploadCreate: async (req, upload) => {
         const ctx = this.ctx(req);

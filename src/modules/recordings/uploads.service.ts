@@ -290,6 +290,11 @@ export class UploadsService {
     return rec;
   }
 
+  /** A tus PATCH arrived: the upload is alive, so the abandoned-upload sweep leaves it be. */
+  async touchTus(id: string): Promise<void> {
+    await this.d.repo.update(id, {});
+  }
+
   /** The last tus PATCH arrived: the tus file is the spool file. The caller removes it. */
   async finishTus(principal: Principal, id: string, file: SpooledFile): Promise<RecordingView> {
     const rec = await loadRecording(this.d, principal, id, 'recording:create', 'recording.upload');
