@@ -75,9 +75,13 @@ export interface StatusView {
 }
 
 /** What GET/HEAD /video answers: a redirect (S3), or headers and (for GET) a stream. */
-export type VideoResponse =
-  | { kind: 'redirect'; url: string }
-  | { kind: 'file'; status: 200 | 206; headers: Record<string, string>; stream?: Readable };
+export type FileResponse = {
+  kind: 'file';
+  status: 200 | 206;
+  headers: Record<string, string>;
+  stream?: Readable;
+};
+export type VideoResponse = { kind: 'redirect'; url: string } | FileResponse;
 
 /** Error for an unsatisfiable range; the route adds `Content-Range: bytes *\/<size>`. */
 export class RangeNotSatisfiable extends AppError {
@@ -251,31 +255,28 @@ export class RecordingsService {
     return this.playback(rec, request);
   }
 
-  /**
-   * video() for a recording the caller was already let at (public share links).
-   * `streamThrough` serves S3 bytes through Iris instead of redirecting to a presigned
-   * URL: a share's viewers must lose access the moment it is revoked, which a URL
-   * already handed out would outlive.
-   */
+  /** video() once access is checked: a presigned URL on S3 (bandwidth stays off Iris), else the bytes. */
   async playback(
     rec: Recording,
-    request: { range?: string | undefined; head: boolean; streamThrough?: boolean },
+    request: { range?: string | undefined; head: boolean },
   ): Promise<VideoResponse> {
-    const key = rec.playback_key ?? rec.original_key;
-    if (!key) {
-      throw new AppError(
-        'NOT_FOUND',
-        rec.status === 'failed'
-          ? 'This recording has no file: its upload failed.'
-          : 'This recording has no file yet: its upload has not finished.',
-      );
-    }
-    const contentType =
-      (rec.playback_key ? rec.playback_content_type : rec.content_type) ?? 'application/octet-stream';
-    if (this.d.blobs.kind === 's3' && !request.streamThrough) {
+    const { key, contentType } = playbackFile(rec);
+    if (this.d.blobs.kind === 's3') {
       const url = await this.d.blobs.signedUrl(key, { expiresInSeconds: PRESIGNED_SECONDS, contentType });
       return { kind: 'redirect', url };
     }
+    return this.stream(rec, request);
+  }
+
+  /**
+   * The playback file's bytes through Iris whatever the storage (Range, HEAD). Public
+   * share links use this: a presigned URL already handed out would outlive a revocation.
+   */
+  async stream(
+    rec: Recording,
+    request: { range?: string | undefined; head: boolean },
+  ): Promise<FileResponse> {
+    const { key, contentType } = playbackFile(rec);
     const base: Record<string, string> = {
       'accept-ranges': 'bytes',
       'content-type': contentType,
@@ -322,6 +323,22 @@ export class RecordingsService {
       stream: res.stream,
     };
   }
+}
+
+/** The file playback serves: the web-playable copy once made, else the original. */
+function playbackFile(rec: Recording): { key: string; contentType: string } {
+  const key = rec.playback_key ?? rec.original_key;
+  if (!key) {
+    throw new AppError(
+      'NOT_FOUND',
+      rec.status === 'failed'
+        ? 'This recording has no file: its upload failed.'
+        : 'This recording has no file yet: its upload has not finished.',
+    );
+  }
+  const contentType =
+    (rec.playback_key ? rec.playback_content_type : rec.content_type) ?? 'application/octet-stream';
+  return { key, contentType };
 }
 
 function partialHeaders(r: { start: number; end: number }, size: number): Record<string, string> {

@@ -6,7 +6,7 @@ import { derivedKey } from '../recordings/blob-keys.js';
 import type { ContextRepository } from '../recordings/context.repository.js';
 import type { FramesRepository } from '../recordings/frames.repository.js';
 import type { Recording, RecordingsRepository } from '../recordings/recordings.repository.js';
-import type { RecordingsService, VideoResponse } from '../recordings/recordings.service.js';
+import type { FileResponse, RecordingsService } from '../recordings/recordings.service.js';
 import type { SegmentsRepository } from '../recordings/segments.repository.js';
 import { mediaObject, type JsonLd } from './jsonld.js';
 import { renderOgImage } from './og-image.js';
@@ -24,7 +24,7 @@ const MAX_POSTER_BYTES = 16 * 1024 * 1024;
 export interface PublicShareDeps {
   shares: SharesRepository;
   recordings: RecordingsRepository;
-  playback: Pick<RecordingsService, 'playback'>;
+  playback: Pick<RecordingsService, 'stream'>;
   frames: FramesRepository;
   segments: SegmentsRepository;
   context: ContextRepository;
@@ -85,9 +85,9 @@ export class PublicShareService {
   async video(
     shareId: string,
     request: { range?: string | undefined; head: boolean },
-  ): Promise<VideoResponse> {
+  ): Promise<FileResponse> {
     const { rec } = await this.open(shareId);
-    return this.d.playback.playback(rec, { ...request, streamThrough: true });
+    return this.d.playback.stream(rec, request);
   }
 
   async frames(shareId: string, page: Page): Promise<{ items: PublicFrame[]; total: number }> {

@@ -115,8 +115,6 @@ export const publicShareRoutes: FastifyPluginAsyncTypebox<{ publicShares: Public
           range: req.headers.range,
           head: req.method === 'HEAD',
         });
-        // Not with streamThrough; kept so a change there cannot leak a presigned URL unnoticed.
-        if (res.kind === 'redirect') throw new Error('share video must not redirect');
         reply.status(res.status).headers(res.headers);
         return reply.send(res.stream ?? null);
       } catch (err) {
