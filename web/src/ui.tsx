@@ -221,13 +221,31 @@ export function usePageTitle(title: string) {
 
 type InputProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>;
 
+type FieldProps = { label: string; value: string; onChange: (value: string) => void };
+
+/** A required email input that browsers and password managers fill in. */
+export function EmailField({ label = 'Email', ...field }: Omit<FieldProps, 'label'> & { label?: string }) {
+  return <TextField {...field} label={label} type="email" autoComplete="email" required />;
+}
+
+/**
+ * A required password input: `current` to sign in or confirm, `new` to set one (at least
+ * 8 characters, as the API asks), so password managers offer to fill or to generate.
+ */
+export function PasswordField({ purpose, ...field }: FieldProps & { purpose: 'current' | 'new' }) {
+  return (
+    <TextField
+      {...field}
+      type="password"
+      autoComplete={`${purpose}-password`}
+      required
+      {...(purpose === 'new' ? { minLength: 8 } : {})}
+    />
+  );
+}
+
 /** A labelled text input; the label wraps it, so a click on the label focuses it. */
-export function TextField({
-  label,
-  value,
-  onChange,
-  ...input
-}: InputProps & { label: string; value: string; onChange: (value: string) => void }) {
+export function TextField({ label, value, onChange, ...input }: InputProps & FieldProps) {
   return (
     <label className="field">
       <span>{label}</span>

@@ -3,7 +3,7 @@ import { api, setToken } from '../api';
 import { useRouter } from '../router';
 import { useSession } from '../session';
 import { useAction } from '../use-action';
-import { ErrorNotice, Notice, formatDate, usePageTitle, TextField } from '../ui';
+import { ErrorNotice, Notice, formatDate, usePageTitle, TextField, PasswordField } from '../ui';
 
 /** Your account: name, default workspace, password, and deleting it (GET/PATCH/DELETE /auth/me). */
 export function AccountPage() {
@@ -75,23 +75,8 @@ export function AccountPage() {
           Password
         </h2>
         <form onSubmit={savePassword} className="form form-row">
-          <TextField
-            label="Current password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={setCurrent}
-          />
-          <TextField
-            label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            value={next}
-            onChange={setNext}
-          />
+          <PasswordField label="Current password" purpose="current" value={current} onChange={setCurrent} />
+          <PasswordField label="New password" purpose="new" value={next} onChange={setNext} />
           <button type="submit" className="btn btn-primary" disabled={password.busy}>
             Change password
           </button>
@@ -109,11 +94,9 @@ export function AccountPage() {
           others use, make someone else owner first.
         </p>
         <form onSubmit={deleteAccount} className="form form-row">
-          <TextField
+          <PasswordField
             label="Your password"
-            type="password"
-            autoComplete="current-password"
-            required
+            purpose="current"
             value={deletePassword}
             onChange={setDeletePassword}
           />

@@ -3,7 +3,7 @@ import { api, withQuery, type Session, type User } from '../api';
 import { Link, useRouter, useSearchParam } from '../router';
 import { useAction } from '../use-action';
 import { useSession } from '../session';
-import { ErrorNotice, Loading, Notice, usePageTitle, TextField } from '../ui';
+import { ErrorNotice, Loading, Notice, usePageTitle, TextField, PasswordField, EmailField } from '../ui';
 
 function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
   usePageTitle(title);
@@ -89,22 +89,8 @@ export function LoginPage() {
       <form onSubmit={submit} className="form">
         <SsoButton next={next && next.startsWith('/') && !next.startsWith('//') ? next : '/'} />
         {error !== undefined && <ErrorNotice error={error} title="Could not sign in" />}
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={setEmail}
-        />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={setPassword}
-        />
+        <EmailField value={email} onChange={setEmail} />
+        <PasswordField label="Password" purpose="current" value={password} onChange={setPassword} />
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
@@ -154,14 +140,7 @@ export function SignupPage() {
         )}
         {error !== undefined && <ErrorNotice error={error} title="Could not create the account" />}
         <TextField label="Name" autoComplete="name" value={name} onChange={setName} />
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={setEmail}
-        />
+        <EmailField value={email} onChange={setEmail} />
         <label className="field">
           <span>Password</span>
           <input
@@ -250,14 +229,7 @@ export function ForgotPasswordPage() {
         <form onSubmit={submit} className="form">
           <p className="muted">We will email you a link to choose a new password.</p>
           {error !== undefined && <ErrorNotice error={error} />}
-          <TextField
-            label="Email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={setEmail}
-          />
+          <EmailField value={email} onChange={setEmail} />
           <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
             {busy ? 'Sending…' : 'Send reset link'}
           </button>
@@ -297,15 +269,7 @@ export function ResetPasswordPage() {
       ) : (
         <form onSubmit={submit} className="form">
           {error !== undefined && <ErrorNotice error={error} />}
-          <TextField
-            label="New password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            value={password}
-            onChange={setPassword}
-          />
+          <PasswordField label="New password" purpose="new" value={password} onChange={setPassword} />
           <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
             {busy ? 'Saving…' : 'Set password'}
           </button>
