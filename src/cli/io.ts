@@ -19,7 +19,21 @@ export interface CliIO {
   cwd: string;
 }
 
+/**
+ * `iris ls | head` closes the pipe while iris still writes: the reader has what it wanted,
+ * so iris ends quietly with 0, as Unix tools do (Node would otherwise die with an
+ * unhandled EPIPE stack trace). Other write errors are still errors.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function processIO(): CliIO {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
