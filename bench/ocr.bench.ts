@@ -6,7 +6,8 @@
  * Reports, in one run:
  * - transcode to web MP4: wall time and speed (× real time), per ffmpeg available
  *   (system and/or npm);
- * - keyframes sampled (default thresholds) vs kept after dedupe with 64-bit and 256-bit dHash;
+ * - keyframes kept by the screen-change selection at 4 and 2 frames compared a second
+ *   (bench/screens.bench.ts compares it with the previous selection on real recordings);
  * - OCR ms per 720p frame for each available engine (steady state: the engine is warmed
  *   up first), one call per frame, and for the CLI also in list-mode batches; word recall
  *   against the drawn text.
@@ -17,8 +18,6 @@ import path from 'node:path';
 import { extractKeyframes, type SampledFrame } from '../src/engines/ffmpeg/frames.js';
 import { clearLocateCache, locateFfmpeg } from '../src/engines/ffmpeg/locate.js';
 import { toWebMp4 } from '../src/engines/ffmpeg/transcode.js';
-import { dedupeFrames, SCREEN_DEDUPE } from '../src/engines/image/dedupe.js';
-import { dhash, hammingDistance } from '../src/engines/image/phash.js';
 import type { OcrEngine } from '../src/engines/ocr/port.js';
 import { ocrAvailability } from '../src/engines/ocr/select.js';
 import { createTesseractCli } from '../src/engines/ocr/tesseract-cli.js';
@@ -158,60 +157,20 @@ export async function run(): Promise<OcrBenchRow[]> {
       }
     }
 
-    const t0 = performance.now();
-    const { frames } = await extractKeyframes(video, path.join(dir, 'frames'));
-    const sampleMs = performance.now() - t0;
-    rows.push({
-      what: 'keyframes sampled (defaults: scene > 0.003, min 1 s, max 10 s)',
-      value: frames.length,
-      unit: 'frames',
-      note: `${Math.round(sampleMs)} ms; at ${frames.map((f) => `${f.timestamp_seconds}${f.reason[0]}`).join(' ')}`,
-    });
-    const { frames: coarse } = await extractKeyframes(video, path.join(dir, 'frames-2fps'), {
-      analysisFps: 2,
-    });
-    rows.push({ what: 'keyframes sampled with analysisFps 2', value: coarse.length, unit: 'frames' });
-
-    const { kept: keptDefault } = await dedupeFrames(frames, SCREEN_DEDUPE.maxDistance);
-    rows.push({
-      what: `kept after dedupe (defaults: ${SCREEN_DEDUPE.hashSize ** 2}-bit dHash, max distance ${SCREEN_DEDUPE.maxDistance})`,
-      value: keptDefault.length,
-      unit: 'frames',
-      note: `of ${frames.length} sampled`,
-    });
-
-    // Dedupe quality: with a 3 s max interval the static stretches are re-sampled, so there is
-    // something to drop. Ideal: keep the 7 distinct screens (including the one-line edit at 7 s).
-    const { frames: dense } = await extractKeyframes(video, path.join(dir, 'frames-3s'), {
-      maxIntervalSeconds: 3,
-    });
-    const edited = 7; // the S2b slide starts at 7 s
-    for (const [hashSize, maxDistance] of [
-      [8, 2],
-      [16, 2],
-      [32, SCREEN_DEDUPE.maxDistance],
-    ] as const) {
-      const t1 = performance.now();
-      const { kept } = await dedupeFrames(dense, maxDistance, { hashSize });
-      const ms = performance.now() - t1;
-      const hashes = await Promise.all(dense.map((f) => dhash(f.path, { size: hashSize })));
-      const gap = (i: number) => hammingDistance(hashes[i] ?? '', hashes[i - 1] ?? '');
-      const staticNoise = Math.max(...dense.map((f, i) => (f.reason === 'interval' && i > 0 ? gap(i) : 0)));
-      const editIdx = dense.findIndex((f) => f.timestamp_seconds === edited);
-      const pages = dense
-        .map((f, i) => (f.reason === 'scene' && i !== editIdx ? gap(i) : Infinity))
-        .filter(Number.isFinite);
+    // Seven distinct screens: the one-line edit at 7 s and the return to the first page count.
+    for (const analysisFps of [4, 2]) {
+      const t0 = performance.now();
+      const r = await extractKeyframes(video, path.join(dir, `frames-${analysisFps}`), { analysisFps });
       rows.push({
-        what: `dedupe ${hashSize * hashSize}-bit, max distance ${maxDistance}: kept of ${dense.length} (max interval 3 s)`,
-        value: kept.length,
+        what: `keyframes kept, screen changes at ${analysisFps} fps (7 distinct screens)`,
+        value: r.frames.length,
         unit: 'frames',
         note:
-          `edit@${edited}s ${kept.some((f) => f.timestamp_seconds === edited) ? 'kept' : 'DROPPED'}; ` +
-          `distances: static ≤${staticNoise}, edit ${editIdx > 0 ? gap(editIdx) : '?'}, ` +
-          `page change ${Math.min(...pages)}–${Math.max(...pages)}; ${Math.round(ms)} ms`,
+          `${Math.round(performance.now() - t0)} ms for ${r.analysed} frames compared; ` +
+          `at ${r.frames.map((f) => f.timestamp_seconds).join(' ')}`,
       });
     }
-
+    const { frames: keptDefault } = await extractKeyframes(video, path.join(dir, 'frames'));
     const kept = keptDefault;
     const available = await ocrAvailability();
     for (const a of available) {

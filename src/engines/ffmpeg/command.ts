@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { MediaProcessingError } from './errors.js';
 import { locateFfmpeg, locateFfprobe } from './locate.js';
 import { createProgressParser, type FfmpegProgress } from './progress.js';
@@ -18,6 +19,8 @@ export interface FfmpegRunOptions {
   durationSeconds?: number | null | undefined;
   onProgress?: ((p: FfmpegProgress) => void) | undefined;
   onStderrLine?: (line: string) => void;
+  /** Raw media on stdout (`pipe:1` as the output); progress then goes to fd 3. */
+  onStdout?: (stdout: Readable) => void;
   /** Paths to hide from messages, mapped to what to say instead ("input", "output"). */
   redact?: Record<string, string>;
   /** What is being done, for the error message: "Transcoding to MP4". */
@@ -70,12 +73,14 @@ export async function runFfmpeg(args: string[], opts: FfmpegRunOptions): Promise
   const progress = opts.onProgress ? createProgressParser(opts.durationSeconds, opts.onProgress) : undefined;
   const result = await runProcess(
     bin.path,
-    ['-hide_banner', '-nostdin', '-y', '-nostats', '-progress', 'pipe:1', ...args],
+    ['-hide_banner', '-nostdin', '-y', '-nostats', '-progress', opts.onStdout ? 'pipe:3' : 'pipe:1', ...args],
     {
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       label: 'ffmpeg',
-      onStdoutLine: (line) => progress?.(line),
+      ...(opts.onStdout
+        ? { onStdout: opts.onStdout, onFd3Line: (line: string) => progress?.(line) }
+        : { onStdoutLine: (line: string) => progress?.(line) }),
       onStderrLine: (line) => {
         if (warnings.size < 20 && DAMAGE.test(line)) warnings.add(redact(line, known));
         opts.onStderrLine?.(line);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EngineUnavailableError, ProcessTimeoutError } from './errors.js';
 
@@ -24,6 +25,13 @@ export interface RunOptions {
   /** Keep stdout in memory up to this many bytes; more is an error. Omit to not keep it. */
   captureStdoutBytes?: number;
   onStdoutLine?: (line: string) => void;
+  /**
+   * Binary output read by the caller (raw video frames): the stream is handed over as
+   * it opens, and reading it at the caller's pace holds the process back (backpressure).
+   */
+  onStdout?: (stdout: Readable) => void;
+  /** Opens a fourth pipe (fd 3) and streams it line by line (ffmpeg's `-progress pipe:3`). */
+  onFd3Line?: (line: string) => void;
   onStderrLine?: (line: string) => void;
   /** How much of the end of stderr to keep. Default 32 KiB. */
   stderrTailBytes?: number;
@@ -94,9 +102,15 @@ export function runProcess(file: string, args: readonly string[], opts: RunOptio
 
   return new Promise<RunResult>((resolve, reject) => {
     const started = performance.now();
-    const wantStdout = opts.captureStdoutBytes !== undefined || opts.onStdoutLine !== undefined;
+    const wantStdout =
+      opts.captureStdoutBytes !== undefined || opts.onStdoutLine !== undefined || opts.onStdout !== undefined;
     const child = spawn(file, args, {
-      stdio: ['ignore', wantStdout ? 'pipe' : 'ignore', 'pipe'],
+      stdio: [
+        'ignore',
+        wantStdout ? 'pipe' : 'ignore',
+        'pipe',
+        ...(opts.onFd3Line ? (['pipe'] as const) : []),
+      ],
       env: opts.env ?? process.env,
       windowsHide: true,
     });
@@ -107,6 +121,11 @@ export function runProcess(file: string, args: readonly string[], opts: RunOptio
       failure = { error };
       child.kill('SIGKILL');
     };
+
+    if (opts.onStdout && child.stdout) opts.onStdout(child.stdout);
+    const fd3 = child.stdio[3];
+    const fd3Lines = opts.onFd3Line && fd3 ? lineSplitter(opts.onFd3Line) : undefined;
+    if (fd3Lines) (fd3 as Readable).on('data', (chunk: Buffer) => fd3Lines.push(chunk));
 
     const stdoutChunks: Buffer[] = [];
     let stdoutBytes = 0;
@@ -153,6 +172,7 @@ export function runProcess(file: string, args: readonly string[], opts: RunOptio
     child.on('close', (code, killSignal) => {
       cleanup();
       stdoutLines?.end();
+      fd3Lines?.end();
       stderrLines.end();
       if (failure) return reject(failure.error);
       resolve({

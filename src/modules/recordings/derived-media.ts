@@ -21,12 +21,13 @@ export interface DerivedMedia {
   poster?: { timestamp_seconds: number };
   thumbnails?: Array<{ timestamp_seconds: number }>;
   frames?: {
-    /** Frames the scene-change / max-interval sampling took. */
+    /** Frames compared (analysis_fps a second). */
     sampled: number;
-    /** Left after dropping near-duplicates: what is stored and read by OCR. */
+    /** Of those, black, white or single-colour: never kept. */
+    blank: number;
+    /** One per distinct screen: what is stored and read by OCR. */
     kept: number;
-    scene_threshold: number;
-    max_interval_seconds: number;
+    analysis_fps: number;
     warnings: string[];
     elapsed_ms: number;
   };

@@ -3,14 +3,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
-import {
-  DEFAULT_MAX_INTERVAL_SECONDS,
-  DEFAULT_SCENE_THRESHOLD,
-  extractKeyframes,
-} from '../../../engines/ffmpeg/frames.js';
+import { DEFAULT_ANALYSIS_FPS, extractKeyframes } from '../../../engines/ffmpeg/frames.js';
 import { locateFfmpeg } from '../../../engines/ffmpeg/locate.js';
 import { probe } from '../../../engines/ffmpeg/probe.js';
-import { dedupeFrames, SCREEN_DEDUPE } from '../../../engines/image/dedupe.js';
+import { dhash } from '../../../engines/image/phash.js';
 import { PermanentJobError, type JobDefinition } from '../../../platform/queue/index.js';
 import { newId } from '../../../platform/ids.js';
 import { recordDerived } from '../derived-media.js';
@@ -21,8 +17,10 @@ import { isCutShort } from './damage.js';
 import { progressSlice } from './stage-progress.js';
 
 export const FRAMES_JOB = 'recording.frames';
-/** Sampling is one decode pass; hashing and storing the kept frames is the rest. */
+/** Sampling is one decode pass; storing the kept frames is the rest. */
 const SAMPLE_SHARE = 0.8;
+/** Size of the perceptual hash stored with each frame (phash.ts), for finding the same screen across recordings. */
+const HASH_SIZE = 32;
 
 export interface FramesJobDeps {
   pipeline: RecordingPipeline;
@@ -34,10 +32,10 @@ export interface FramesJobDeps {
 
 /**
  * `recording.frames`: the keyframes OCR reads and the frames view shows. One decode of
- * the original (full resolution: OCR wants pixels) keeps a frame at every scene change
- * and at least every 10 s of a static screen; near-duplicates (a re-sampled static
- * screen, a blinking cursor) are then dropped by perceptual hash, before any OCR is paid
- * for. Sampled and kept counts go to the recording's `media.derived.frames`.
+ * the original (full resolution: OCR wants pixels) compares four frames a second with
+ * the last one kept and keeps one frame per distinct screen once it has settled (see
+ * engines/ffmpeg/frames.ts); blank frames are never kept, so no OCR is paid for them or
+ * for a re-sampled static screen. Counts go to the recording's `media.derived.frames`.
  *
  * It reads the original rather than the playback file, so it runs whether or not the
  * media stage succeeded. Each run stores its frames under a fresh folder and swaps the
@@ -73,12 +71,11 @@ async function sampleFrames(d: FramesJobDeps, rec: Recording, run: StageRun): Pr
         onProgress: (p) => progress.report(p.fraction ?? 0),
       });
       await progress.settle();
-      const { kept } = await dedupeFrames(sampled.frames, SCREEN_DEDUPE.maxDistance, {
-        hashSize: SCREEN_DEDUPE.hashSize,
-      });
+      const kept = sampled.frames;
+      const blank = sampled.blank ? `, ${sampled.blank} blank` : '';
       await run.setEngine(
-        `ffmpeg ${ffmpeg.version} (${ffmpeg.source}), scene > ${DEFAULT_SCENE_THRESHOLD}, dHash ` +
-          `${SCREEN_DEDUPE.hashSize * SCREEN_DEDUPE.hashSize}-bit: ${kept.length} of ${sampled.frames.length} frames kept`,
+        `ffmpeg ${ffmpeg.version} (${ffmpeg.source}), screen changes at ${DEFAULT_ANALYSIS_FPS} fps: ` +
+          `${kept.length} of ${sampled.analysed} frames kept${blank}`,
       );
 
       const runFolder = randomBytes(4).toString('hex');
@@ -98,7 +95,7 @@ async function sampleFrames(d: FramesJobDeps, rec: Recording, run: StageRun): Pr
           image_key,
           width: meta.width ?? null,
           height: meta.height ?? null,
-          phash: frame.hash,
+          phash: await dhash(frame.path, { size: HASH_SIZE }),
         });
         await run.progress(SAMPLE_SHARE + ((1 - SAMPLE_SHARE) * (i + 1)) / kept.length);
       }
@@ -108,19 +105,18 @@ async function sampleFrames(d: FramesJobDeps, rec: Recording, run: StageRun): Pr
 
       await recordDerived(d.repo, rec.id, {
         frames: {
-          sampled: sampled.frames.length,
+          sampled: sampled.analysed,
+          blank: sampled.blank,
           kept: kept.length,
-          scene_threshold: DEFAULT_SCENE_THRESHOLD,
-          max_interval_seconds: DEFAULT_MAX_INTERVAL_SECONDS,
+          analysis_fps: DEFAULT_ANALYSIS_FPS,
           warnings: sampled.warnings.slice(0, 5),
           elapsed_ms: sampled.elapsed_ms,
         },
       });
 
-      // Sampling keeps a frame at least every max interval of what it decoded, so a last
-      // frame that far from the end means decoding stopped there.
-      const last = sampled.frames.at(-1)?.timestamp_seconds ?? 0;
-      if (isCutShort(info, last + DEFAULT_MAX_INTERVAL_SECONDS)) {
+      // Every analysed frame is decoded, so the last one's time is how far decoding got.
+      const last = sampled.last_timestamp_seconds ?? 0;
+      if (isCutShort(info, last + 1 / DEFAULT_ANALYSIS_FPS)) {
         const why = sampled.warnings[0] ? ` (ffmpeg: ${sampled.warnings[0]})` : '';
         throw new PermanentJobError(
           `The video is damaged or cut short: frames could only be taken up to ${last.toFixed(1)} s of ` +
