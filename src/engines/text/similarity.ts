@@ -48,3 +48,14 @@ export function centroid(vectors: SparseVector[]): SparseVector {
   for (const v of vectors) for (const [k, x] of v) sum.set(k, (sum.get(k) ?? 0) + x);
   return normalise(sum);
 }
+
+/** Share of distinct words (three or more letters or digits) two texts have in common, 0–1; 0 when either has none. */
+export function wordJaccard(a: string | null, b: string | null): number {
+  const set = (t: string | null) => new Set((t ?? '').toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? []);
+  const x = set(a);
+  const y = set(b);
+  if (x.size === 0 || y.size === 0) return 0;
+  let common = 0;
+  for (const w of x) if (y.has(w)) common++;
+  return common / (x.size + y.size - common);
+}

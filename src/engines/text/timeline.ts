@@ -1,5 +1,6 @@
 import { keywords } from './keywords.js';
-import { centroid, cosine, tfidfVectors } from './similarity.js';
+import { centroid, cosine, tfidfVectors, wordJaccard } from './similarity.js';
+import { screenTitle } from './screen-title.js';
 import { words } from './tokenize.js';
 import type { FrameText, TimedSegment } from './types.js';
 
@@ -14,6 +15,13 @@ import type { FrameText, TimedSegment } from './types.js';
  * The strongest candidates become boundaries, never closer than a minimum chapter
  * length, about one chapter per couple of minutes. Titles are the chapter's top
  * keyphrases (an LLM may replace them: llm-enrich.ts).
+ *
+ * A screen recording has a stronger structure: its screens. Consecutive frames of one
+ * screen (the same page address, or mostly the same words) form a run, every run is a
+ * chapter named by the screen's own title (screen-title.ts), and the spoken topics only
+ * add boundaries inside runs long enough to hold several chapters. Runs shorter than
+ * `minScreenSeconds` join the one before; past `maxChapters`, the shortest neighbours
+ * are merged.
  */
 export interface Chapter {
   start: number;
@@ -27,6 +35,8 @@ export interface ChapterDraft {
   end: number;
   /** The chapter's text, speech first, for titling. */
   text: string;
+  /** The title the chapter's screen shows, when it starts one and has one. */
+  screenTitle?: string;
 }
 
 export interface TimelineOptions {
@@ -37,6 +47,8 @@ export interface TimelineOptions {
   longPauseSeconds: number;
   /** Pieces of text on each side when comparing before/after. */
   window: number;
+  /** A screen shown for less than this is part of the chapter before it. */
+  minScreenSeconds: number;
 }
 
 export const TIMELINE_DEFAULTS: TimelineOptions = {
@@ -45,6 +57,7 @@ export const TIMELINE_DEFAULTS: TimelineOptions = {
   maxChapters: 20,
   longPauseSeconds: 4,
   window: 4,
+  minScreenSeconds: 2,
 };
 
 interface Piece {
@@ -60,7 +73,7 @@ export function buildTimeline(
 ): Chapter[] {
   return draftChapters(input, options).map((d, i) => {
     const kws = keywords([d.text], { max: 3 }).map((k) => k.phrase);
-    return { start: d.start, end: d.end, title: titleFrom(kws, d.text, i), keywords: kws };
+    return { start: d.start, end: d.end, title: d.screenTitle ?? titleFrom(kws, d.text, i), keywords: kws };
   });
 }
 
@@ -72,7 +85,21 @@ export function draftChapters(
   const pieces = collectPieces(input.segments ?? [], input.frames ?? []);
   if (!pieces.length) return [];
   const end = Math.max(input.duration ?? 0, ...pieces.map((p) => p.end));
-  const boundaries = chooseBoundaries(pieces, end, opts);
+  const runs = screenRuns(input.frames ?? [], end, opts);
+  const titles = new Map<number, string>();
+  let boundaries: number[];
+  if (runs.length >= 2) {
+    for (const r of runs) if (r.title) titles.set(r.start, r.title);
+    const screens = runs.slice(1).map((r) => r.start);
+    const spoken = chooseBoundaries(
+      pieces.filter((p) => p.source === 'transcript'),
+      end,
+      opts,
+    ).filter((b) => [0, ...screens, end].every((s) => Math.abs(s - b) >= opts.minChapterSeconds));
+    boundaries = [...screens, ...spoken].sort((a, b) => a - b);
+  } else {
+    boundaries = chooseBoundaries(pieces, end, opts);
+  }
   const cuts = [0, ...boundaries, end];
   const drafts: ChapterDraft[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) {
@@ -83,9 +110,78 @@ export function draftChapters(
     );
     const speech = inside.filter((p) => p.source === 'transcript').map((p) => p.text);
     const screen = inside.filter((p) => p.source === 'screen').map((p) => p.text);
-    drafts.push({ start: round2(from), end: round2(to), text: [...speech, ...screen].join('\n') });
+    const screenTitle = titles.get(from) ?? (i === 0 ? runs[0]?.title : undefined) ?? undefined;
+    drafts.push({
+      start: round2(from),
+      end: round2(to),
+      text: [...speech, ...screen].join('\n'),
+      ...(screenTitle ? { screenTitle } : {}),
+    });
   }
   return drafts;
+}
+
+interface ScreenRun {
+  start: number;
+  end: number;
+  frames: FrameText[];
+  title: string | null;
+}
+
+/** Frames at least this alike (word-set Jaccard) are the same screen. */
+const SAME_SCREEN = 0.5;
+
+/** The recording's screens in time order (see the top of this file); the first starts at 0. */
+export function screenRuns(
+  frames: FrameText[],
+  end: number,
+  options: Partial<TimelineOptions> = {},
+): ScreenRun[] {
+  const opts = { ...TIMELINE_DEFAULTS, ...options };
+  const shown = frames.filter((f) => f.text.trim()).sort((a, b) => a.t - b.t);
+  let runs: ScreenRun[] = [];
+  for (const f of shown) {
+    const last = runs.at(-1);
+    const prev = last?.frames.at(-1);
+    const same = prev && ((prev.url && prev.url === f.url) || wordJaccard(prev.text, f.text) >= SAME_SCREEN);
+    if (last && same) last.frames.push(f);
+    else runs.push({ start: f.t, end, frames: [f], title: null });
+  }
+  if (!runs.length) return [];
+  runs[0]!.start = 0;
+  runs.forEach((r, i) => (r.end = runs[i + 1]?.start ?? end));
+  // A screen barely shown (a flash while switching) belongs to the chapter before it.
+  runs = runs.reduce<ScreenRun[]>((out, r) => {
+    const prev = out.at(-1);
+    if (prev && r.end - r.start < opts.minScreenSeconds) {
+      prev.end = r.end;
+      prev.frames.push(...r.frames);
+    } else out.push(r);
+    return out;
+  }, []);
+  while (runs.length > opts.maxChapters) {
+    let at = 0;
+    for (let i = 1; i + 1 < runs.length; i++) {
+      const span = (k: number) => runs[k + 1]!.end - runs[k]!.start;
+      if (span(i) < span(at)) at = i;
+    }
+    const [a, b] = [runs[at]!, runs[at + 1]!];
+    const longer = b.end - b.start > a.end - a.start ? b : a;
+    runs.splice(at, 2, {
+      start: a.start,
+      end: b.end,
+      frames: [...a.frames, ...b.frames],
+      title: longer.title,
+    });
+  }
+  for (const r of runs) {
+    const own = new Set(r.frames);
+    const elsewhere = new Set(
+      shown.filter((f) => !own.has(f)).flatMap((f) => f.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []),
+    );
+    r.title ??= screenTitle(r.frames[0]!, elsewhere);
+  }
+  return runs;
 }
 
 function collectPieces(segments: TimedSegment[], frames: FrameText[]): Piece[] {
