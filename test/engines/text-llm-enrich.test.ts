@@ -26,7 +26,13 @@ const GOOD_REPLY = {
     { text: 'Book a rocket to Mars', timestamp: 9999, owner: null, due: null },
   ],
   tags: ['Quarterly Report', '#budget', 'website launch', 'hiring', 'budget'],
-  chapter_titles: ['Quarterly report and budget', 'Website launch plan', 'Hiring mobile developers'],
+  // One per shared screen (timeline.ts): the sheet, the Figma design, the pricing page, Slack.
+  chapter_titles: [
+    'Quarterly report and budget',
+    'Landing page design',
+    'Pricing page',
+    'Hiring mobile developers',
+  ],
 };
 
 beforeAll(async () => {
@@ -77,7 +83,7 @@ describe('LLM enrichment', () => {
     expect(body.messages[0]!.content).toContain('Do not invent');
     const prompt = body.messages[1]!.content;
     expect(prompt).toContain('Duration: 300 seconds.');
-    expect(prompt).toContain('Chapters (3):');
+    expect(prompt).toContain('Chapters (4):');
     expect(prompt).toContain(
       '[46] Sarah, can you add a short section on the marketing budget to the report?',
     );
