@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractDomains, extractUrls, normaliseUrl } from '../../src/engines/text/urls.js';
+import { addressBar, extractDomains, extractUrls, normaliseUrl } from '../../src/engines/text/urls.js';
 
 const urls = (text: string) => extractUrls(text).map((u) => u.url);
 
@@ -67,5 +67,64 @@ describe('address-bar addresses without a scheme', () => {
       'http://localhost:3000/api',
     ]);
     expect(extractUrls('version 1.2.3.4 and 10.0.0.5 released')).toEqual([]);
+  });
+});
+
+describe('local files', () => {
+  it("reads Chromium's File chip and Firefox's file:/// whole, through the OCR damage seen on real recordings", () => {
+    // OCR of Chromium's address bar (x11grab, 1280×720) on Debian's PostgreSQL and Git documentation.
+    const seen: Array<[string, string]> = [
+      [
+        '© CREATE TABLE x + | @  QFile /usr/share/doc/postgresq|-doc-15/html/sql-createtable.htm|',
+        'postgresql-doc-15/html/sql-createtable.html',
+      ],
+      [
+        '€ C@  @File /usr/share/doc/postgresql-doc-15/htm|/tutorial-join.html',
+        'postgresql-doc-15/html/tutorial-join.html',
+      ],
+      [
+        '€ CG OFile _/usr/share/doc/postgresql-doc-15/html/indexes-types.html + ®@',
+        'postgresql-doc-15/html/indexes-types.html',
+      ],
+      [
+        'C@ — OFile /usr/share/doc/postgresql-doc-15/htmI/datatype-json. html x @',
+        'postgresql-doc-15/html/datatype-json.html',
+      ],
+      [
+        'Y @ 8.14.JSON Types x + | € CG OFile _/usr/share/doc/postgresql-doc-15/htmI/datatype-json. htm! x @',
+        'postgresql-doc-15/html/datatype-json.html',
+      ],
+      ['€ 2 G = @fFile jusr/share/doc/git-doc/git-rebase.html bd', 'git-doc/git-rebase.html'],
+      ['€ > G @File /usr/share/doc/git-doc/git-bisect.htm|', 'git-doc/git-bisect.html'],
+      [
+        'v @ SELECT x + | CG OFile /usr/share/doc/postgresql-doc-15/html/sql-select.htm!',
+        'postgresql-doc-15/html/sql-select.html',
+      ],
+    ];
+    for (const [text, file] of seen) {
+      expect(
+        extractUrls(text).map((u) => u.url),
+        text,
+      ).toEqual([`file:///usr/share/doc/${file}`]);
+    }
+    expect(extractUrls('file:///home/ada/notes.txt').map((u) => u.url)).toEqual([
+      'file:///home/ada/notes.txt',
+    ]);
+  });
+
+  it('keeps prose about files and paths without a file name out', () => {
+    expect(extractUrls('Open the file /etc/hosts.')).toEqual([]);
+    expect(extractUrls('see the profile /usr/share/doc/x/readme.txt')).toEqual([]);
+    expect(extractUrls('File /tmp opened')).toEqual([]);
+  });
+
+  it("takes a frame's address from its top lines only", () => {
+    const editor =
+      'File Edit Search View\nsymbols\nClasses\nTextWrapper\n\n19:40:30: File /usr/lib/python3.11/textwrap.py opened (1).';
+    expect(addressBar(editor)).toBeUndefined();
+    expect(extractUrls(editor).map((u) => u.url)).toEqual(['file:///usr/lib/python3.11/textwrap.py']);
+    expect(addressBar('tab x +\n© 127.0.0.1:8765/roadmap.html\nRoadmap')?.url).toBe(
+      'http://127.0.0.1:8765/roadmap.html',
+    );
   });
 });

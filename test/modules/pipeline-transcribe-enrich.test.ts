@@ -13,7 +13,7 @@ import { NOTHING_TO_ENRICH } from '../../src/modules/recordings/stages/enrich.jo
 import {
   annotateFrame,
   assembleContext,
-  fillFromSameScreen,
+  settleAnnotations,
 } from '../../src/modules/recordings/stages/enrich-assembly.js';
 import type { StageName } from '../../src/modules/recordings/stages.js';
 import { extractSpeechWav } from '../../src/modules/recordings/stages/speech-audio.js';
@@ -116,7 +116,7 @@ describe('enrich assembly (no database)', () => {
     ]);
   });
 
-  it('fills a garbled frame from the frame before when both show the same screen, never across pages', () => {
+  it('fills a garbled frame from a frame of the same screen, before or after it, never across pages', () => {
     // OCR of a real screen recording (Chromium under Xvfb): the second frame lost the "1"
     // of the address bar's 127.0.0.1, the third shows another page.
     const body =
@@ -128,9 +128,50 @@ describe('enrich assembly (no database)', () => {
     ].map((text, i) => ({ id: `frm_${i}`, timestamp_seconds: i * 10, ocr_text: text }));
     const own = seen.map(annotateFrame);
     expect(own.map((a) => a.url)).toEqual(['http://127.0.0.1:8765/roadmap.html', null, null]);
-    const filled = fillFromSameScreen(seen, own);
+    const filled = settleAnnotations(seen, own).frames;
     expect(filled[1]).toEqual({ ...own[0], id: 'frm_1' });
     expect(filled[2]).toEqual(own[2]); // another page: nothing carried over
+    // Looking forward: the first frame of a page, read before the bar painted, takes the later address.
+    const reversed = [seen[1]!, seen[0]!].map((f, i) => ({
+      ...f,
+      id: `frm_${i}`,
+      timestamp_seconds: i * 10,
+    }));
+    const forward = settleAnnotations(reversed, reversed.map(annotateFrame)).frames;
+    expect(forward.map((a) => a.url)).toEqual([
+      'http://127.0.0.1:8765/roadmap.html',
+      'http://127.0.0.1:8765/roadmap.html',
+    ]);
+  });
+
+  it('settles two readings of one address bar on the one the page text supports, never merging other pages', () => {
+    // OCR of Chromium's address bar on PostgreSQL's SELECT page, twice (x11grab, 720p).
+    const body =
+      'SELECT Prev Up SQL Commands SELECT, TABLE, WITH — retrieve rows from a table or view Synopsis';
+    const text = [
+      `v @ SELECT x + | Prev | CG OFile _/usr/share/doc/postgresql-doc-15/html/sql-select.htm! | ${body}`,
+      `v @ SELECT x + | CG OFile /usr/share/doc/postgresql-doc-15/html/sqi-select.htm! | ${body}`,
+      // Another invoice page of the same template: a digit apart, never the same address.
+      'Invoice 4472 x https://billing.example.com/invoices/4472 Invoice 4472 Customer Northwind Total due 6,195 EUR',
+      'Invoice 4471 x https://billing.example.com/invoices/4471 Invoice 4471 Customer Northwind Total due 6,195 EUR',
+    ].map((t, i) => ({ id: `frm_${i}`, timestamp_seconds: i * 3, ocr_text: t }));
+    const own = text.map(annotateFrame);
+    expect(own.map((a) => a.url)).toEqual([
+      'file:///usr/share/doc/postgresql-doc-15/html/sql-select.html',
+      'file:///usr/share/doc/postgresql-doc-15/html/sqi-select.html',
+      'https://billing.example.com/invoices/4472',
+      'https://billing.example.com/invoices/4471',
+    ]);
+    const { frames: settled, canonical } = settleAnnotations(text, own);
+    expect(settled.map((a) => a.url)).toEqual([
+      'file:///usr/share/doc/postgresql-doc-15/html/sql-select.html',
+      'file:///usr/share/doc/postgresql-doc-15/html/sql-select.html',
+      'https://billing.example.com/invoices/4472',
+      'https://billing.example.com/invoices/4471',
+    ]);
+    expect(canonical.get('file:///usr/share/doc/postgresql-doc-15/html/sqi-select.html')).toBe(
+      'file:///usr/share/doc/postgresql-doc-15/html/sql-select.html',
+    );
   });
 
   it('builds urls (first seen), apps (seconds on screen), timeline, summary and tags from real text', async () => {

@@ -1,4 +1,4 @@
-import { extractUrls } from './urls.js';
+import { addressBar, extractUrls } from './urls.js';
 import type { FrameText } from './types.js';
 
 /**
@@ -283,9 +283,6 @@ const RULES: AppRule[] = [
   { app: 'Photoshop', kind: 'design', patterns: [[/\bAdobe\s*Photoshop\b/i, 0.9]] },
 ];
 
-/** How many non-empty lines from the top of a frame may hold a browser's address bar. */
-const ADDRESS_BAR_LINES = 4;
-
 export function detectApp(ocrText: string): DetectedApp | undefined {
   let best: DetectedApp | undefined;
   for (const rule of RULES) {
@@ -301,12 +298,7 @@ export function detectApp(ocrText: string): DetectedApp | undefined {
   if (url) return { app: 'Web browser', kind: 'browser', confidence: 0.3, evidence: url.raw };
   // Browsers hide the scheme in the address bar, which sits in the first lines under the
   // tab strip (Chromium and Chrome show no window title with their name at all).
-  const top = ocrText
-    .split('\n')
-    .filter((line) => line.trim())
-    .slice(0, ADDRESS_BAR_LINES)
-    .join('\n');
-  const bar = extractUrls(top)[0];
+  const bar = addressBar(ocrText);
   return bar ? { app: 'Web browser', kind: 'browser', confidence: 0.3, evidence: bar.raw } : undefined;
 }
 

@@ -6,6 +6,10 @@
  * sticks to the end.
  * Browsers also hide the scheme, so `github.com/iris` must count as a URL.
  *
+ * Local files count too: `file:///…` as Firefox shows it, and Chromium's "File" chip
+ * followed by the bare path (`ⓘ File  /usr/share/doc/x.html`), which OCR reads with its
+ * own damage (`jusr/` for `/usr/`, `htm|` or `htm!` for `html`, `. html`).
+ *
  * Bare domains (no scheme, no www) are only accepted with a known TLD, and TLDs that
  * are also file extensions (`.so`, `.py`, `.md`, `.rs`…) only when a path follows, so
  * `setup.py` and `libc.so.6` in a terminal are not mistaken for websites.
@@ -42,6 +46,17 @@ const LOCAL = new RegExp(
 );
 
 const SCHEMED = new RegExp(String.raw`\bhttps?://${URL_CHARS}+`, 'gi');
+const FILE_SCHEMED = new RegExp(String.raw`\bfile:///${URL_CHARS}+`, 'gi');
+/**
+ * A path after Chromium's "File" chip: absolute, two folders deep at least, ending in a
+ * file with an extension (a sentence that says "file /tmp" is not an address).
+ */
+const FILE_CHIP = new RegExp(
+  String.raw`(?<=(?<![a-z]{2})file\s{1,4})/(?:[\w.@%+~-]+/){2,}[\w.@%+~-]*\.[a-z0-9]{1,6}(?![\w/])`,
+  'gi',
+);
+/** Top-level folders a local path starts with: what a misread leading slash is recognised by. */
+const ROOTS = 'usr|home|tmp|var|opt|etc|mnt|media|srv|root|Users|Library|Volumes|private';
 const WWW = new RegExp(String.raw`\bwww\d?\.${URL_CHARS}+`, 'gi');
 const BARE = new RegExp(
   String.raw`(?<![\w@./-])((?:${LABEL}\.)+(${TLD_ALT}))(?![\w-])((?::\d{2,5})?(?:/${URL_CHARS}*)?)`,
@@ -70,7 +85,15 @@ export function repairOcrUrlText(text: string): string {
       .replace(new RegExp(String.raw`(\.(?:${TLD_ALT}))\s+/\s*(?=\w)`, 'gi'), '$1/')
       // "page.htm|", "github.com/he|p": a bar right after a letter, in a token that has
       // a dot or slash before it, is an l (a separator in a title has spaces around it)
-      .replace(/(?<=[./][^\s|]*[a-z])\|(?=[a-z0-9/?#.]|\s|$)/gim, 'l')
+      .replace(/(?<=[./][^\s|]*[a-z])\|(?=[a-z0-9/?#._-]|\s|$)/gim, 'l')
+      // "page.htm!", "page.htmI", "page.htm1", "page. html": the end of an .html address
+      .replace(/(?<=\w)\.\s(html?|php|aspx?|pdf)(?![\w.])/g, '.$1')
+      .replace(/(?<=[\w/.]htm)[!I1](?=[/\s]|$)/gm, 'l')
+      // Chromium's file chip: "File jusr/share…", "File _/usr/share…": the slash misread
+      .replace(
+        new RegExp(String.raw`(?<![a-z]{2})(file\s{1,4})(?:[j_|!l]\s?/?|/?)(?=(?:${ROOTS})/)`, 'gi'),
+        '$1/',
+      )
   );
 }
 
@@ -85,6 +108,8 @@ export function extractUrls(text: string): FoundUrl[] {
     found.push({ at, raw });
   };
   for (const m of repaired.matchAll(SCHEMED)) add(m.index, trimTrailing(m[0]));
+  for (const m of repaired.matchAll(FILE_SCHEMED)) add(m.index, trimTrailing(m[0]));
+  for (const m of repaired.matchAll(FILE_CHIP)) add(m.index, `file://${m[0]}`);
   for (const m of repaired.matchAll(WWW)) add(m.index, trimTrailing(m[0]));
   for (const m of repaired.matchAll(LOCAL)) add(m.index, trimTrailing(m[0]));
   for (const m of repaired.matchAll(BARE)) {
@@ -104,12 +129,36 @@ export function extractUrls(text: string): FoundUrl[] {
   return out;
 }
 
+/** How many non-empty lines from the top of a frame may hold a browser's address bar (under the tab strip). */
+export const ADDRESS_BAR_LINES = 4;
+
+/**
+ * The address a frame's browser shows: the first URL in its top lines. One further down
+ * is a link or a path in the content (an editor's "File /usr/lib/x.py opened"), not where
+ * the screen is.
+ */
+export function addressBar(ocrText: string): FoundUrl | undefined {
+  const top = ocrText
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(0, ADDRESS_BAR_LINES)
+    .join('\n');
+  return extractUrls(top)[0];
+}
+
 /** Distinct domains, in order of first appearance. */
 export function extractDomains(text: string): string[] {
   return [...new Set(extractUrls(text).map((u) => u.domain))];
 }
 
 export function normaliseUrl(raw: string): { url: string; domain: string } | undefined {
+  if (/^file:\/\/\//i.test(raw)) {
+    try {
+      return { url: new URL(raw).href, domain: '' };
+    } catch {
+      return undefined;
+    }
+  }
   // Browsers hide the scheme; local addresses are almost always plain http.
   const local = /^(?:localhost|\d{1,3}(?:\.\d{1,3}){3})(?=[:/]|$)/i.test(raw);
   const withScheme = /^https?:\/\//i.test(raw) ? raw : `${local ? 'http' : 'https'}://${raw}`;

@@ -1,7 +1,9 @@
 import type { LanguageModel } from '../../../engines/llm/port.js';
 import { detectApp } from '../../../engines/text/apps.js';
 import { enrichText, type EnrichResult } from '../../../engines/text/llm-enrich.js';
-import { extractUrls } from '../../../engines/text/urls.js';
+import { fillFromSameScreen, settleAddresses } from '../../../engines/text/addresses.js';
+import type { PlacedWord } from '../../../engines/text/screen-title.js';
+import { addressBar, extractUrls } from '../../../engines/text/urls.js';
 import type { AppSeen, ContextInput, UrlSeen } from '../context.repository.js';
 
 /**
@@ -14,6 +16,8 @@ export interface EnrichFrame {
   id: string;
   timestamp_seconds: number;
   ocr_text: string | null;
+  /** Word boxes, when stored: type sizes help name a screen (screen-title.ts). */
+  ocr_words?: PlacedWord[] | null;
 }
 
 export interface EnrichSegment {
@@ -54,10 +58,12 @@ export async function assembleContext(
   options: { llm?: LanguageModel | undefined; signal?: AbortSignal } = {},
 ): Promise<AssembledContext> {
   const frames = [...input.frames].sort((a, b) => a.timestamp_seconds - b.timestamp_seconds);
-  const annotations = fillFromSameScreen(frames, frames.map(annotateFrame));
-  const frameTexts = frames
-    .filter((f) => f.ocr_text?.trim())
-    .map((f) => ({ t: f.timestamp_seconds, text: f.ocr_text! }));
+  const { frames: annotations, canonical } = settleAnnotations(frames, frames.map(annotateFrame));
+  const frameTexts = frames.flatMap((f, i) =>
+    f.ocr_text?.trim()
+      ? [{ t: f.timestamp_seconds, text: f.ocr_text, url: annotations[i]!.url, words: f.ocr_words ?? null }]
+      : [],
+  );
   const segments = input.segments
     .filter((s) => s.text.trim())
     .map((s) => ({ start: s.start_seconds, end: s.end_seconds, text: s.text }));
@@ -92,7 +98,7 @@ export async function assembleContext(
     { llm: options.llm, ...(options.signal ? { signal: options.signal } : {}) },
   );
   Object.assign(engines, textEngines(text));
-  const urls = urlsSeen(frames, annotations, input.segments);
+  const urls = urlsSeen(frames, annotations, input.segments, canonical);
   const apps = appsOnScreen(frames, annotations, input.duration);
   if (urls.length) engines.urls = 'ocr-url-patterns';
   if (apps.length) engines.apps = 'ocr-app-rules';
@@ -118,43 +124,35 @@ export async function assembleContext(
   };
 }
 
-/** The address bar is read first (OCR goes top to bottom), so a frame's first URL is its page. */
+/** The page a frame shows is in its address bar (urls.ts addressBar); links further down are not where it is. */
 export function annotateFrame(frame: EnrichFrame): FrameAnnotation {
   const text = frame.ocr_text ?? '';
   if (!text.trim()) return { id: frame.id, url: null, app: null };
-  return { id: frame.id, url: extractUrls(text)[0]?.url ?? null, app: detectApp(text)?.app ?? null };
+  return { id: frame.id, url: addressBar(text)?.url ?? null, app: detectApp(text)?.app ?? null };
 }
-
-/** Frames at least this alike (word-set Jaccard) show the same window. */
-const SAME_SCREEN = 0.6;
 
 /**
- * A frame whose own text did not give its url or app (OCR garbled the address bar, say)
- * takes them from the frame before when the two show the same screen: nearly the same
- * words. Only what is missing is filled, and only from a frame that read it itself or
- * took it the same way, so a different page never inherits an address.
+ * Each frame's url and app once the frames are read together: an address read
+ * differently on two frames of the same page becomes one, and a frame that read none
+ * (OCR garbled the bar, the page was still loading) takes the url and app of the
+ * nearest frame before or after it that shows the same screen (addresses.ts).
  */
-export function fillFromSameScreen(frames: EnrichFrame[], annotations: FrameAnnotation[]): FrameAnnotation[] {
-  const out = annotations.map((a) => ({ ...a }));
-  for (let i = 1; i < out.length; i++) {
-    const cur = out[i]!;
-    const prev = out[i - 1]!;
-    if ((cur.url || !prev.url) && (cur.app || !prev.app)) continue;
-    if (similarity(frames[i - 1]!.ocr_text, frames[i]!.ocr_text) < SAME_SCREEN) continue;
-    cur.url ??= prev.url;
-    cur.app ??= prev.app;
-  }
-  return out;
-}
-
-function similarity(a: string | null, b: string | null): number {
-  const words = (t: string | null) => new Set((t ?? '').toLowerCase().match(/[a-z0-9]{3,}/g) ?? []);
-  const x = words(a);
-  const y = words(b);
-  if (x.size === 0 || y.size === 0) return 0;
-  let common = 0;
-  for (const w of x) if (y.has(w)) common++;
-  return common / (x.size + y.size - common);
+export function settleAnnotations(
+  frames: EnrichFrame[],
+  annotations: FrameAnnotation[],
+): { frames: FrameAnnotation[]; canonical: Map<string, string> } {
+  const texts = frames.map((f) => f.ocr_text ?? '');
+  const { urls, canonical } = settleAddresses(
+    frames.map((f, i) => ({ text: texts[i]!, url: annotations[i]!.url })),
+  );
+  const apps = fillFromSameScreen(
+    texts,
+    annotations.map((a) => a.app),
+  );
+  return {
+    frames: annotations.map((a, i) => ({ id: a.id, url: urls[i] ?? null, app: apps[i] ?? null })),
+    canonical,
+  };
 }
 
 /** Every URL on screen or said aloud, in order of first appearance, with how many frames showed it. */
@@ -162,6 +160,7 @@ export function urlsSeen(
   frames: EnrichFrame[],
   annotations: FrameAnnotation[],
   segments: EnrichSegment[],
+  canonical: Map<string, string> = new Map(),
 ): UrlSeen[] {
   const seen = new Map<string, UrlSeen>();
   const note = (url: string, at: number, onScreen: boolean) => {
@@ -172,7 +171,8 @@ export function urlsSeen(
   };
   frames.forEach((f, i) => {
     // Links further down the page count too, not only the frame's own address.
-    const onFrame = new Set([annotations[i]?.url, ...extractUrls(f.ocr_text ?? '').map((u) => u.url)]);
+    const links = extractUrls(f.ocr_text ?? '').map((u) => canonical.get(u.url) ?? u.url);
+    const onFrame = new Set([annotations[i]?.url, ...links]);
     for (const url of onFrame) if (url) note(url, f.timestamp_seconds, true);
   });
   for (const s of segments) for (const u of extractUrls(s.text)) note(u.url, s.start_seconds, false);
