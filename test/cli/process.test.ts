@@ -13,7 +13,10 @@ const run = (args: string[], env: NodeJS.ProcessEnv) =>
   });
 
 /** Runs the CLI with its stdout read by nobody (`iris … | head` once head has quit). */
-function runIntoClosedPipe(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+function runIntoClosedPipe(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       env: { PATH: process.env.PATH, ...env },
