@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Container } from '../src/container.js';
+import type { DB } from '../src/platform/db/schema.js';
 import { codec } from '../src/platform/db/codec.js';
 import { generateApiKey } from '../src/platform/auth/tokens.js';
 import { newId } from '../src/platform/ids.js';
@@ -47,4 +49,29 @@ export async function seedBenchUser(
     })
     .execute();
   return { userId, workspaceId, key: key.plaintext };
+}
+
+/** A processed recording's row (its documents are the bench's to index), returning its id. */
+export async function seedReadyRecording(
+  db: Kysely<DB>,
+  workspaceId: string,
+  title: string,
+): Promise<string> {
+  const id = newId('rec');
+  const now = codec.now();
+  await db
+    .insertInto('recordings')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      created_by: null,
+      title,
+      source: 'upload',
+      status: 'ready',
+      stored_bytes: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return id;
 }

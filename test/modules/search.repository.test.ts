@@ -6,6 +6,7 @@ import type { SearchDocument } from '../../src/modules/search/documents.js';
 import { parseQuery, type SearchTerms } from '../../src/modules/search/query.js';
 import { SearchRepository } from '../../src/modules/search/search.repository.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db.js';
+import { backfill } from '../../src/platform/db/migrations/0006_search_postings.js';
 
 const terms = (q: string): SearchTerms => parseQuery(q)!;
 const seg = (idx: number, text: string): SearchDocument => ({
@@ -55,7 +56,7 @@ describe.each(DIALECTS)('search repository on %s', (dialect) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(dialect);
     const { db } = tdb.database;
-    repo = new SearchRepository(db, tdb.database.dialect);
+    repo = new SearchRepository(db, tdb.database.dialect, tdb.database.reader);
     recordings = new RecordingsRepository(db);
     const now = codec.now();
     for (const id of [ws1, ws2]) {
@@ -132,9 +133,9 @@ describe.each(DIALECTS)('search repository on %s', (dialect) => {
     expect(doc).toMatchObject({ kind: 'screen', ref: 'frm_1', timestamp_seconds: 75.5 });
   });
 
-  it('folds diacritics on SQLite (FTS5 remove_diacritics)', async () => {
-    if (dialect !== 'sqlite') return;
+  it('folds diacritics both ways', async () => {
     expect(await ids('cafe')).toEqual([screen]);
+    expect(await ids('CAFÉ')).toEqual([screen]);
   });
 
   it('survives queries full of search syntax', async () => {
@@ -200,5 +201,132 @@ describe.each(DIALECTS)('search repository on %s', (dialect) => {
 
     await repo.replaceDocuments(id, ws1, [seg(0, 'gamma')]);
     expect(await repo.embeddingCount(id)).toBe(0);
+  });
+
+  it('stops early yet ranks exactly as scoring every match would, ties included', async () => {
+    // A library where many recordings tie and words range from everywhere to rare.
+    const ws = newId('ws');
+    await tdb.database.db
+      .insertInto('workspaces')
+      .values({
+        id: ws,
+        name: ws,
+        plan: 'free',
+        created_by: null,
+        created_at: codec.now(),
+        updated_at: codec.now(),
+      })
+      .execute();
+    let seed = 7;
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const vocab = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    const word = () => vocab[Math.floor(vocab.length * rand() ** 3)]!;
+    for (let r = 0; r < 120; r++) {
+      const docs = Array.from({ length: 4 + Math.floor(rand() * 12) }, (_, i) =>
+        seg(i, Array.from({ length: 3 + Math.floor(rand() * 20) }, word).join(' ')),
+      );
+      await index(ws, `Library ${r} ${word()}`, docs);
+    }
+    // The best recording for "w1 w2 w3" heads none of the three lists: 40 recordings
+    // say each word more often, none says all three.
+    for (const w of ['w1', 'w2', 'w3']) {
+      for (let r = 0; r < 40; r++) {
+        await index(
+          ws,
+          `Only ${w} ${r}`,
+          Array.from({ length: 10 }, (_, i) => seg(i, `${w} ${w} ${w} v0`)),
+        );
+      }
+    }
+    const planted = await index(
+      ws,
+      'All three',
+      Array.from({ length: 10 }, (_, i) => seg(i, 'w1 w2 w3')),
+    );
+    expect((await repo.rankRecordings(terms('w1 w2 w3'), [ws], 1)).hits[0]!.recording_id).toBe(planted);
+    for (const q of ['v0', 'v1 v2', 'v0 v7 v150', 'v29 v3', 'v1', 'v99 v0', 'v10', 'w1 w2 w3', 'w2 v0']) {
+      for (const k of [1, 5, 30]) {
+        const stats = { rowsRead: 0, scored: 0, rounds: 0 };
+        const fast = await repo.rankRecordings(terms(q), [ws], k, { stats, strategy: 'early-stop' });
+        const all = await repo.rankRecordings(terms(q), [ws], k, { strategy: 'scan' });
+        expect(fast.hits, `${q} top ${k}`).toEqual(all.hits);
+        expect(fast.total).toBe(all.total);
+        if (q === 'v0' && k === 5) expect(stats.scored).toBeLessThan(fast.total);
+      }
+    }
+    // Across workspaces too.
+    const both = await repo.rankRecordings(terms('v0 v7'), [ws, ws1], 10, { strategy: 'early-stop' });
+    expect(both.hits).toEqual(
+      (await repo.rankRecordings(terms('v0 v7'), [ws, ws1], 10, { strategy: 'scan' })).hits,
+    );
+    // And the automatic choice gives the same.
+    expect((await repo.rankRecordings(terms('w1 w2 w3'), [ws], 5)).hits).toEqual(
+      (await repo.rankRecordings(terms('w1 w2 w3'), [ws], 5, { strategy: 'scan' })).hits,
+    );
+  }, 60_000);
+
+  it('indexes the words of documents written before the keyword index existed (migration backfill)', async () => {
+    const id = await recording(ws1, 'Legacy');
+    await tdb.database.db
+      .insertInto('search_documents')
+      .values([
+        {
+          recording_id: id,
+          workspace_id: ws1,
+          kind: 'title',
+          ref: null,
+          timestamp_seconds: null,
+          text: 'Legacy',
+        },
+        {
+          recording_id: id,
+          workspace_id: ws1,
+          kind: 'transcript',
+          ref: '0',
+          timestamp_seconds: 0,
+          text: 'okapi herd',
+        },
+      ])
+      .execute();
+    expect(await ids('okapi')).toEqual([]);
+    await backfill(tdb.database.db);
+    expect(await ids('okapi')).toEqual([id]);
+    expect(await ids('kubernetes')).toEqual([often, once]);
+  });
+
+  it('finds a word indexed by another process right away, although term counts are reused', async () => {
+    const other = new SearchRepository(tdb.database.db, tdb.database.dialect, tdb.database.reader);
+    const find = async (q: string) =>
+      (await other.rankRecordings(terms(q), [ws1], 10)).hits.map((h) => h.recording_id);
+    expect(await find('quokka')).toEqual([]);
+    expect(await find('kubernetes')).toEqual([often, once]);
+    const id = await index(ws1, 'Wildlife', [seg(0, 'a quokka and kubernetes'), seg(1, 'quokka again')]);
+    expect(await find('quokka')).toEqual([id]);
+    expect(await find('kubernetes')).toContain(id);
+  });
+
+  it('answers a search while the index stage holds its write transaction open', async () => {
+    const { db } = tdb.database;
+    const find = async (q: string) =>
+      (await repo.rankRecordings(terms(q), [ws1], 10)).hits.map((h) => h.recording_id);
+    const before = await find('kubernetes');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const writing = db.transaction().execute(async (trx) => {
+      await trx.updateTable('search_documents').set({ text: 'kubernetes' }).where('id', '<', 0).execute();
+      entered();
+      await held;
+    });
+    await inside;
+    // On SQLite the transaction holds the writer connection; the search reads on its own.
+    const during = await Promise.race([
+      find('kubernetes'),
+      new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 2000)),
+    ]);
+    release();
+    await writing;
+    expect(during).toEqual(before);
   });
 });

@@ -365,7 +365,7 @@ describe.each(DIALECTS)('POST /api/v1/search on %s', (dialect) => {
     );
     expect(stageOf(status, 'index')).toMatchObject({
       state: 'done',
-      engine: dialect === 'sqlite' ? 'fts5' : 'tsvector',
+      engine: 'bm25-impacts',
     });
     const r = await ok(t, alice.token, { query: 'roadmap walkthrough' });
     expect(r.items[0]!.recording).toMatchObject({ id: up.id, title: 'Quarterly roadmap walkthrough' });
@@ -449,7 +449,7 @@ describe.each(DIALECTS)('hybrid search with an embedder on %s', (dialect) => {
     const stage = (await t.c.recordings.repo.stages(rec.cars!)).find((s) => s.stage === 'index')!;
     expect(stage).toMatchObject({
       state: 'done',
-      engine: `${dialect === 'sqlite' ? 'fts5' : 'tsvector'}+embeddings:tiny-embed`,
+      engine: 'bm25-impacts+embeddings:tiny-embed',
     });
     // Title + two transcript segments.
     expect(await t.c.search.repo.embeddingCount(rec.cars!)).toBe(3);

@@ -1,13 +1,12 @@
 /**
- * Turns what a person typed into search terms, and terms into each engine's query
- * syntax. User text never reaches FTS5 or to_tsquery as syntax: only runs of letters,
- * digits and combining marks survive, each is quoted, and the result is still sent as
- * a bound parameter. Operators people type by habit (`"`, `*`, `-`, `:`, `NEAR(`,
- * `AND`) are therefore plain words or separators, never errors.
+ * Turns what a person typed into search terms. Only runs of letters, digits and
+ * combining marks survive, and they reach SQL as bound parameters, so operators people
+ * type by habit (`"`, `*`, `-`, `:`, `NEAR(`, `AND`) are plain words or separators,
+ * never errors.
  *
  * Terms are OR-ed: documents are single moments (one transcript segment, one screen),
  * so demanding every word in one of them would miss most natural-language queries;
- * bm25 / ts_rank_cd already rank documents with more of the terms first.
+ * BM25 scoring already ranks documents with more of the terms first.
  */
 export interface SearchTerms {
   /** Lower-cased words in query order, without duplicates. */
@@ -52,14 +51,4 @@ export function parseQuery(raw: string): SearchTerms | undefined {
   const typedLast = /[\p{L}\p{N}\p{M}]$/u.test(raw.normalize('NFC'));
   const endsWithLast = words(raw).at(-1) === last;
   return { terms, prefixLast: typedLast && endsWithLast && last.length >= MIN_PREFIX };
-}
-
-/** FTS5 MATCH expression: `"a" OR "b" OR "c"*`. Terms hold no quote, so none needs escaping. */
-export function fts5Match({ terms, prefixLast }: SearchTerms): string {
-  return terms.map((t, i) => `"${t}"${prefixLast && i === terms.length - 1 ? '*' : ''}`).join(' OR ');
-}
-
-/** to_tsquery('simple', …) input: `'a' | 'b' | 'c':*`. Terms hold no quote or backslash. */
-export function tsQuery({ terms, prefixLast }: SearchTerms): string {
-  return terms.map((t, i) => `'${t}'${prefixLast && i === terms.length - 1 ? ':*' : ''}`).join(' | ');
 }

@@ -11,8 +11,8 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ search: SearchService }> 
         tags: ['search'],
         summary: 'Search recordings: ranked recordings with snippets and the moments that matched',
         description:
-          'Full text over titles, summaries, transcripts and screen text (SQLite FTS5 or PostgreSQL ' +
-          'tsvector), fused with vector similarity when an embedder is configured. Without ' +
+          'Full text over titles, summaries, transcripts and screen text (BM25 over an impact-ordered ' +
+          'index, the same on SQLite and PostgreSQL), fused with vector similarity when an embedder is configured. Without ' +
           '`workspace_id`, searches every workspace you can read (an API key: its own workspace). ' +
           'Scope: read.',
         body: SearchBody,

@@ -3,7 +3,7 @@ import { badRequest } from '../../errors.js';
 import type { Embedder } from '../../engines/embed/port.js';
 import type { AccessService } from '../../platform/auth/access.js';
 import type { Principal } from '../../platform/auth/principal.js';
-import type { StoredDocument, RecordingCard, SearchRepository } from './search.repository.js';
+import type { StoredDocument, RecordingCard, SearchPlan, SearchRepository } from './search.repository.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { parseQuery, type SearchTerms } from './query.js';
 import { semanticRanking, type SemanticRanking } from './semantic.js';
@@ -94,7 +94,7 @@ export class SearchService {
       total += semantic.recordings.filter((id) => !byKeyword.has(id)).length;
       ranked = [...fused].map(([id, score]) => ({ id, score }));
     }
-    const items = await this.items(ranked.slice(0, limit), terms, workspaceIds, semantic);
+    const items = await this.items(ranked.slice(0, limit), terms, keyword.plan, semantic);
     return { query: req.query, mode: semantic ? 'hybrid' : 'keyword', items, total };
   }
 
@@ -142,7 +142,7 @@ export class SearchService {
   private async items(
     ranked: Candidate[],
     terms: SearchTerms,
-    workspaceIds: string[],
+    plan: SearchPlan,
     semantic: SemanticRanking | undefined,
   ): Promise<SearchItem[]> {
     const ids = ranked.map((c) => c.id);
@@ -151,7 +151,7 @@ export class SearchService {
       : [];
     const [cards, hits, vectorDocs, summaries] = await Promise.all([
       this.d.repo.recordings(ids),
-      this.d.repo.matchingDocuments(terms, workspaceIds, ids, DOCS_PER_RECORDING),
+      this.d.repo.matchingDocuments(plan, plan.workspaceIds, ids, DOCS_PER_RECORDING),
       this.d.repo.documentsByIds(vectorIds),
       this.d.repo.summaries(ids),
     ]);

@@ -5,7 +5,7 @@ import type { SearchTerms } from './query.js';
  * client sees one format whatever the database: plain text (never HTML), whitespace
  * collapsed, at most `maxChars` long, `…` where text was cut, and every word that
  * matched the query wrapped in `«` and `»`. Matching folds case and diacritics like
- * the FTS5 tokenizer does (`cafe` marks `Café`).
+ * the index does (`cafe` marks `Café`).
  */
 export const MARK_OPEN = '«';
 export const MARK_CLOSE = '»';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { decode } from '../db/codec.js';
+import { prepare } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { KeyScope } from './permissions.js';
 
@@ -19,29 +20,60 @@ export interface CredentialUser {
   status: string;
 }
 
-/** The lookups authentication needs on every request; kept to one indexed query each. */
+/**
+ * The lookups authentication needs on every request; one indexed query each, compiled
+ * once and, on SQLite, reused until anything is written (prepared.ts): a revocation by
+ * any process moves the change epoch, so the very next request runs the query again.
+ * Expiry is checked here against the clock, never inside the reused SQL.
+ */
 export class CredentialsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
+  private readonly keyByHash = prepare(
+    () => this.db,
+    (p) =>
+      this.db
+        .selectFrom('api_keys')
+        .innerJoin('users', 'users.id', 'api_keys.user_id')
+        .select([
+          'api_keys.id as key_id',
+          'api_keys.workspace_id',
+          'api_keys.scopes',
+          'api_keys.last_used_at',
+          'api_keys.expires_at',
+          'users.id as user_id',
+          'users.email',
+          'users.name',
+          'users.is_instance_admin',
+          'users.status',
+        ])
+        .where('api_keys.key_hash', '=', p<string>('hash'))
+        .where('api_keys.revoked_at', 'is', null),
+    { reuseWhileUnchanged: true },
+  );
+
+  private readonly sessionById = prepare(
+    () => this.db,
+    (p) =>
+      this.db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select([
+          'users.id',
+          'users.email',
+          'users.name',
+          'users.is_instance_admin',
+          'users.status',
+          'sessions.expires_at',
+        ])
+        .where('sessions.id', '=', p<string>('sessionId'))
+        .where('sessions.user_id', '=', p<string>('userId'))
+        .where('sessions.revoked_at', 'is', null),
+    { reuseWhileUnchanged: true },
+  );
+
   async activeKeyByHash(hash: string, now: string): Promise<KeyCredential | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .innerJoin('users', 'users.id', 'api_keys.user_id')
-      .select([
-        'api_keys.id as key_id',
-        'api_keys.workspace_id',
-        'api_keys.scopes',
-        'api_keys.last_used_at',
-        'api_keys.expires_at',
-        'users.id as user_id',
-        'users.email',
-        'users.name',
-        'users.is_instance_admin',
-        'users.status',
-      ])
-      .where('api_keys.key_hash', '=', hash)
-      .where('api_keys.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const [row] = await this.keyByHash({ hash });
     if (!row) return undefined;
     if (row.expires_at && decode.time(row.expires_at) <= now) return undefined;
     return {
@@ -64,21 +96,7 @@ export class CredentialsRepository {
   }
 
   async activeSession(sessionId: string, userId: string, now: string): Promise<CredentialUser | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .select([
-        'users.id',
-        'users.email',
-        'users.name',
-        'users.is_instance_admin',
-        'users.status',
-        'sessions.expires_at',
-      ])
-      .where('sessions.id', '=', sessionId)
-      .where('sessions.user_id', '=', userId)
-      .where('sessions.revoked_at', 'is', null)
-      .executeTakeFirst();
+    const [row] = await this.sessionById({ sessionId, userId });
     if (!row || decode.time(row.expires_at) <= now) return undefined;
     return {
       id: row.id,

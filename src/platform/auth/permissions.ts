@@ -27,6 +27,18 @@ export const PERMISSIONS = {
   'recording:delete': 'admin',
   'schedule:read': 'read',
   'schedule:manage': 'write',
+  // Agents (spec 002): reading them and talking to them needs what reading recordings
+  // needs (an agent only ever shows what its caller may read); changing them is a write.
+  'agent:read': 'read',
+  'agent:chat': 'read',
+  'agent:manage': 'write',
+  // Registering an external MCP server sends requests from this instance: admins only.
+  'plugin:manage': 'admin',
+  // Webhooks: seeing a workspace's subscriptions and their delivery log is a read;
+  // creating, changing, rotating secrets and redelivering is administration (a webhook
+  // sends the workspace's events outside Iris).
+  'webhook:read': 'read',
+  'webhook:manage': 'admin',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -46,8 +58,11 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(ALL_PERMISSIONS),
   admin: new Set(ALL_PERMISSIONS),
   operator: new Set<Permission>([...byLevel('read', 'write')].filter((p) => p !== 'audit:read')),
+  // Webhook URLs often carry a receiver's token (chat incoming hooks): not for viewers.
   viewer: new Set<Permission>(
-    reads.filter((p) => !['audit:read', 'metrics:read', 'usage:read', 'listen:monitor'].includes(p)),
+    reads.filter(
+      (p) => !['audit:read', 'metrics:read', 'usage:read', 'listen:monitor', 'webhook:read'].includes(p),
+    ),
   ),
   auditor: new Set<Permission>(
     reads.filter((p) => !['recording:playback', 'recording:download', 'listen:monitor'].includes(p)),

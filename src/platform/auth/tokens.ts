@@ -1,4 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
 export const API_KEY_PREFIX = 'ir_live_';
@@ -44,10 +51,13 @@ export interface SessionClaims {
   sessionId: string;
 }
 
+const VERIFIED_TOKENS = 5000;
+
 export class SessionTokens {
-  private readonly key: Uint8Array;
+  /** A KeyObject made once: given raw bytes, jose imports the key again on every verify. */
+  private readonly key: KeyObject;
   constructor(secret: string) {
-    this.key = deriveKey(secret, 'session-jwt');
+    this.key = createSecretKey(deriveKey(secret, 'session-jwt'));
   }
 
   async sign(claims: SessionClaims, expiresAt: Date): Promise<string> {
@@ -61,17 +71,38 @@ export class SessionTokens {
       .sign(this.key);
   }
 
+  /**
+   * Tokens whose signature and claims were verified, with their expiry: a dashboard sends
+   * the same token on every request, and jose's HMAC check (WebCrypto, asynchronous) was
+   * the largest cost left on a session request. A signature that verified once verifies
+   * for ever, so only the expiry needs checking again; revocation is the session row's
+   * business (authenticator.ts), not the token's. Bounded; the oldest entries go first.
+   */
+  private readonly verified = new Map<string, SessionClaims & { exp: number }>();
+
   /** Returns the claims, or a reason the token is not acceptable. */
-  async verify(token: string): Promise<SessionClaims | { error: string }> {
+  async verify(token: string, nowMs = Date.now()): Promise<SessionClaims | { error: string }> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (nowMs / 1000 < known.exp) return { userId: known.userId, sessionId: known.sessionId };
+      this.verified.delete(token);
+      return { error: 'Session token has expired.' };
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: 'iris',
         audience: 'iris-api',
         algorithms: ['HS256'],
+        currentDate: new Date(nowMs),
       });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
         return { error: 'Malformed session token.' };
-      return { userId: payload.sub, sessionId: payload.sid };
+      const claims = { userId: payload.sub, sessionId: payload.sid };
+      if (typeof payload.exp === 'number') {
+        this.verified.set(token, { ...claims, exp: payload.exp });
+        if (this.verified.size > VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      }
+      return claims;
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return { error: 'Session token has expired.' };
       return { error: 'Invalid session token.' };
