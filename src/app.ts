@@ -11,26 +11,8 @@ import { installAuthentication } from './platform/http/principal-hook.js';
 import { installRateLimit } from './platform/http/rate-limit.js';
 import { ErrorBody } from './platform/http/schemas.js';
 import { newId } from './platform/ids.js';
-import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
 import { registerOpenApi } from './platform/http/openapi.js';
-import { auditRoutes } from './modules/audit/audit.routes.js';
-import { accountsRoutes } from './modules/accounts/accounts.routes.js';
-import { outboxRoutes } from './modules/accounts/outbox.routes.js';
-import { oidcRoutes } from './modules/accounts/oidc.routes.js';
-import { keysRoutes } from './modules/keys/keys.routes.js';
-import { accessRoutes } from './modules/access/access.routes.js';
 import { installHttpMetrics } from './modules/ops/metrics.js';
-import { opsRootRoutes, statusRoutes } from './modules/ops/ops.routes.js';
-import { blobsRoutes } from './modules/blobs/blobs.routes.js';
-import { recordingsRoutes } from './modules/recordings/recordings.routes.js';
-import { framesRoutes } from './modules/recordings/frames.routes.js';
-import { tusRoutes } from './modules/recordings/tus.routes.js';
-import { publicShareRoutes, sharesRoutes } from './modules/sharing/shares.routes.js';
-import { sharePageRoutes } from './modules/sharing/share-page.routes.js';
-import { searchRoutes } from './modules/search/search.routes.js';
-import { contextRoutes } from './modules/recordings/context.routes.js';
-import { webRoutes } from './modules/web/web.routes.js';
-import { mcpRoutes } from './mcp/http.js';
 import { VERSION } from './version.js';
 
 registerAjvFormats();
@@ -92,48 +74,15 @@ export async function buildApp(c: Container, options: BuildOptions = {}): Promis
   installHttpMetrics(app, c.metrics);
   // Before any route: the OpenAPI generator learns routes through an onRoute hook.
   await registerOpenApi(app, { version: VERSION, apiPrefix: API_PREFIX });
-  await app.register(opsRootRoutes, { health: c.health, metrics: c.metricsAccess });
-
   await app.register(
     async (api) => {
-      await api.register(workspacesRoutes, { workspaces: c.workspaces });
-      await api.register(auditRoutes, { auditQuery: c.auditQuery });
-      await api.register(accountsRoutes, {
-        accounts: c.accounts,
-        profile: c.profile,
-        emails: c.accountEmails,
-      });
-      await api.register(outboxRoutes, { outbox: c.outbox });
-      await api.register(oidcRoutes, {
-        oidc: c.oidc,
-        secureCookies: c.config.publicUrl.startsWith('https:'),
-      });
-      await api.register(keysRoutes, { keys: c.keys, base: '/keys' });
-      await api.register(accessRoutes, { accessAdmin: c.accessAdmin });
-      await api.register(statusRoutes, { status: c.status });
-      await api.register(recordingsRoutes, {
-        recordings: c.recordings.recordings,
-        uploads: c.recordings.uploads,
-        maxUploadBytes: c.recordings.maxUploadBytes,
-      });
-      await api.register(contextRoutes, { context: c.recordings.contextService });
-      await api.register(framesRoutes, { frames: c.recordings.framesService });
-      await api.register(tusRoutes, { tus: c.recordings.tus });
-      await api.register(sharesRoutes, { shares: c.sharing.shares });
-      await api.register(publicShareRoutes, { publicShares: c.sharing.publicShares });
-      await api.register(searchRoutes, { search: c.search.service });
-      await api.register(blobsRoutes, { links: c.blobLinks });
+      for (const module of c.modules)
+        for (const r of module.routes ?? []) if (r.mount === 'api') await r.register(api);
     },
     { prefix: API_PREFIX },
   );
-  // Spec 004's unversioned key paths, served by the same handlers.
-  await app.register(keysRoutes, { keys: c.keys, base: '/me/api-keys', prefix: '/api' });
-  // The public page of a share link lives at the root, where people open it.
-  await app.register(sharePageRoutes, { publicShares: c.sharing.publicShares });
-  // MCP clients (AI assistants) at /mcp, outside the versioned REST API.
-  await app.register(mcpRoutes, { deps: c });
-  // The dashboard at `/`; its catch-all never shadows the routes above.
-  await app.register(webRoutes);
+  for (const module of c.modules)
+    for (const r of module.routes ?? []) if (r.mount === 'root') await r.register(app);
 
   return app;
 }

@@ -38,6 +38,12 @@ export interface Config {
   engines: EngineConfig;
   /** OIDC login (IRIS_OIDC_*); undefined when no issuer is configured. Holds the client secret: never log it. */
   oidc: OidcConfig | undefined;
+  /**
+   * IRIS_WEBHOOKS_ALLOW_PRIVATE: let webhooks target loopback, private, link-local and
+   * other internal addresses (a receiver on the same host or network). Off by default:
+   * a webhook URL is chosen by workspace admins and must not reach the instance's network.
+   */
+  webhooksAllowPrivate: boolean;
 }
 
 export interface OidcConfig {
@@ -154,6 +160,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     role: oneOf('IRIS_ROLE', 'serve', ['serve', 'api', 'worker'] as const),
     engines: engines!,
     oidc: undefined as OidcConfig | undefined,
+    webhooksAllowPrivate:
+      oneOf('IRIS_WEBHOOKS_ALLOW_PRIVATE', 'false', ['true', 'false'] as const) === 'true',
   };
   const issuer = url('IRIS_OIDC_ISSUER', ['https:', 'http:']);
   if (issuer) {

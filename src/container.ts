@@ -1,3 +1,5 @@
+import { selectLanguageModel } from './engines/llm/select.js';
+import { createAgentsModule, type AgentsModule } from './modules/agents/agents.module.js';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './platform/db/database.js';
@@ -45,6 +47,13 @@ import type { SharesService } from './modules/sharing/shares.service.js';
 import type { PublicShareService } from './modules/sharing/public-share.service.js';
 import { createSearchModule, type SearchModule } from './modules/search/search.module.js';
 import { selectEmbedder } from './engines/embed/select.js';
+import type { IrisModule } from './platform/modules/iris-module.js';
+import { coreModules } from './modules/core.modules.js';
+import { sharingModule } from './modules/sharing/sharing.module.js';
+import { mcpModule } from './mcp/mcp.module.js';
+import { webModule } from './modules/web/web.module.js';
+import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import type { EventPublisher } from './platform/events/publisher.js';
 
 /**
  * Wires ports, repositories and services from config, once per process. Routes,
@@ -106,6 +115,21 @@ export interface Container {
   sharing: { shares: SharesService; publicShares: PublicShareService };
   /** POST /search and the pipeline's `index` stage (full text; vectors with an embedder). */
   search: SearchModule;
+  /** Agents that answer from the recordings (spec 002). */
+  agents: AgentsModule;
+  /** Workspace webhooks: subscriptions and their signed deliveries from the queue. */
+  webhooks: WebhooksModule;
+  /**
+   * The event bus: `publish(workspaceId, type, data)` queues a delivery to every enabled
+   * webhook of the workspace subscribed to `type` (a name some module declares in its
+   * `webhookEvents`); it never throws into the caller's path.
+   */
+  events: EventPublisher;
+  /**
+   * Every module's contributions (iris-module.ts), in order: app.ts mounts their routes,
+   * the MCP server their tools; their jobs, sweeps and metrics are registered here.
+   */
+  modules: readonly IrisModule[];
   close(): Promise<void>;
 }
 
@@ -167,6 +191,7 @@ export async function createContainer(
     publicUrl: config.publicUrl,
   });
   await blobs.init();
+  const limiterRef: { current?: RateLimiter } = {};
   const workspaces = new WorkspacesService({
     repo: workspacesRepo,
     access,
@@ -176,6 +201,8 @@ export async function createContainer(
     blobs,
     logger: logger.child({ module: 'workspaces' }),
     publicUrl: config.publicUrl,
+    // The limiter is made below; a change reaches it once it exists.
+    rateLimitsChanged: (id) => limiterRef.current?.forget(id),
   });
   const accountsModule = createAccountsModule({
     db,
@@ -213,6 +240,7 @@ export async function createContainer(
     workspaces: workspacesRepo,
     usage,
   });
+  limiterRef.current = rateLimiter;
 
   const blobLinks = new BlobLinksService(blobs, config.secret);
 
@@ -223,6 +251,18 @@ export async function createContainer(
   jobs.register(catalogue.definitions);
   for (const factory of options.extraJobs ?? []) jobs.register(factory(jobDeps));
 
+  // Before the modules that publish events; the event types are read from the module
+  // list once it is complete.
+  const webhooks = createWebhooksModule({
+    db,
+    access,
+    audit,
+    queue,
+    logger,
+    secret: config.secret,
+    allowPrivate: config.webhooksAllowPrivate,
+    eventTypes: () => modules.flatMap((m) => m.webhookEvents ?? []),
+  });
   const sharing = createSharingModule({
     db,
     dialect: database.dialect,
@@ -247,12 +287,11 @@ export async function createContainer(
     publicUrl: config.publicUrl,
     apiPrefix: '/api/v1', // app.ts's API_PREFIX (not imported: app.ts depends on this file)
     engines: config.engines,
+    events: webhooks.events,
   });
-  await recordings.init();
-  jobs.register(recordings.jobs);
-  catalogue.addSweep(recordings.abandonedUploadsSweep);
   const search = createSearchModule({
     db,
+    reader: database.reader,
     dialect: database.dialect,
     access,
     workspaces: workspacesRepo,
@@ -260,7 +299,65 @@ export async function createContainer(
     logger,
     embedder: selectEmbedder(config.engines),
   });
-  jobs.register(search.jobs);
+  const agents = createAgentsModule({
+    db,
+    access,
+    audit,
+    search: search.service,
+    transcripts: recordings.contextService,
+    context: recordings.context,
+    model: selectLanguageModel(config.engines),
+    logger,
+    usage,
+    workspaces: workspacesRepo,
+    secret: config.secret,
+    allowPrivateTargets: config.webhooksAllowPrivate,
+    events: webhooks.events,
+  });
+  const publicShares = sharing.publicShares(recordings);
+  const oidc = new OidcService({
+    config: config.oidc,
+    accounts: accountsModule.accounts,
+    access,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+    apiPrefix: '/api/v1',
+    logger: logger.child({ module: 'oidc' }),
+  });
+
+  const modules: IrisModule[] = [];
+  modules.push(
+    ...coreModules({
+      config,
+      health,
+      metricsAccess,
+      status,
+      workspaces,
+      auditQuery,
+      accounts: accountsModule.accounts,
+      profile: accountsModule.profile,
+      accountEmails: accountsModule.emails,
+      outbox: accountsModule.outbox,
+      oidc,
+      keys,
+      accessAdmin,
+      blobLinks,
+    }),
+    recordings,
+    sharingModule(sharing.shares, publicShares),
+    search,
+    agents,
+    webhooks,
+    mcpModule({ modules }, { recordings, search, blobs, logger }),
+    // Last: the dashboard's catch-all never shadows the routes above.
+    webModule(),
+  );
+  for (const module of modules) {
+    if (module.jobs) jobs.register(module.jobs);
+    for (const sweep of module.sweeps ?? []) catalogue.addSweep(sweep);
+    module.metrics?.(metrics.registry);
+    await module.init?.();
+  }
 
   return {
     config,
@@ -281,15 +378,7 @@ export async function createContainer(
     profile: accountsModule.profile,
     accountEmails: accountsModule.emails,
     outbox: accountsModule.outbox,
-    oidc: new OidcService({
-      config: config.oidc,
-      accounts: accountsModule.accounts,
-      access,
-      secret: config.secret,
-      publicUrl: config.publicUrl,
-      apiPrefix: '/api/v1',
-      logger: logger.child({ module: 'oidc' }),
-    }),
+    oidc,
     auditQuery,
     metrics,
     metricsAccess,
@@ -303,13 +392,17 @@ export async function createContainer(
     maintenanceIntervalMs: catalogue.maintenanceIntervalMs,
     maintenanceSweeps: catalogue.sweeps,
     recordings,
-    sharing: { shares: sharing.shares, publicShares: sharing.publicShares(recordings) },
+    sharing: { shares: sharing.shares, publicShares },
     search,
+    agents,
+    webhooks,
+    events: webhooks.events,
+    modules,
     async close() {
       // First: running handlers may still use everything below.
       await queue.close();
       await rateLimiter.close();
-      await recordings.close();
+      for (const module of [...modules].reverse()) await module.close?.();
       await usage.stop();
       // Reset mails are prepared after the response; let them finish first.
       await accountsModule.emails.idle();

@@ -122,3 +122,67 @@ export function chatReply(
     usage,
   };
 }
+
+export interface ScriptedCompletion {
+  model?: string;
+  choices: Array<{
+    message: {
+      content: string | null;
+      tool_calls?: Array<{ id: string; type: string; function: { name: string; arguments: string } }>;
+    };
+    finish_reason?: string;
+  }>;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/**
+ * A scripted chat completion answered the way an OpenAI-compatible server does: as one
+ * JSON body, or, when the request asked for `stream: true`, as Server-Sent Events of
+ * chunks (text word by word, tool-call arguments in two pieces, usage in the last
+ * chunk when `stream_options.include_usage` was asked), then `data: [DONE]`.
+ */
+export function completionReply(
+  request: { stream?: boolean; stream_options?: { include_usage?: boolean } },
+  completion: ScriptedCompletion,
+): FakeReply {
+  if (!request.stream) return { body: completion };
+  let out = '';
+  const send = (chunk: object) =>
+    (out += `data: ${JSON.stringify({ model: completion.model ?? 'x', ...chunk })}\n\n`);
+  const message = completion.choices[0]!.message;
+  for (const word of (message.content ?? '').match(/\S+\s*/g) ?? []) {
+    send({ choices: [{ index: 0, delta: { content: word } }] });
+  }
+  for (const [index, call] of (message.tool_calls ?? []).entries()) {
+    const half = Math.floor(call.function.arguments.length / 2);
+    send({
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                index,
+                id: call.id,
+                type: 'function',
+                function: { name: call.function.name, arguments: call.function.arguments.slice(0, half) },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    send({
+      choices: [
+        {
+          index: 0,
+          delta: { tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] },
+        },
+      ],
+    });
+  }
+  send({ choices: [{ index: 0, delta: {}, finish_reason: completion.choices[0]!.finish_reason ?? 'stop' }] });
+  if (request.stream_options?.include_usage && completion.usage)
+    send({ choices: [], usage: completion.usage });
+  return { body: `${out}data: [DONE]\n\n`, headers: { 'content-type': 'text/event-stream' } };
+}

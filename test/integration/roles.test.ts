@@ -164,7 +164,9 @@ describe.each(DIALECTS)('process roles on %s', (dialect) => {
     const { id } = await worker.container.queue.enqueue(slow, { n: 1 });
     await waitFor('slow job active', async () => (await worker.container.queue.get(id))?.state === 'active');
     const health = await worker.workers!.healthSource();
-    expect(health[0]).toMatchObject({ status: 'busy', running: 1 });
+    // The slow job at least; the periodic maintenance run may be running beside it.
+    expect(health[0]?.status).toBe('busy');
+    expect(health[0]?.running).toBeGreaterThanOrEqual(1);
 
     const stopping = worker.stop();
     await new Promise((r) => setTimeout(r, 100));

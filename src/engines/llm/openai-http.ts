@@ -32,6 +32,12 @@ export interface OpenAiRequest {
   body: () => string | FormData;
   signal?: AbortSignal | undefined;
   retry?: RetryPolicy;
+  /**
+   * Reads a successful response's body itself (a streamed answer) instead of parsing it
+   * as JSON; what it returns is the response's `json`. A stream that breaks off is not
+   * retried: part of it may already have been handed on.
+   */
+  consume?: (res: Response) => Promise<unknown>;
 }
 
 export interface OpenAiResponse {
@@ -65,7 +71,7 @@ export async function postOpenAi(req: OpenAiRequest): Promise<OpenAiResponse> {
     let text: string;
     try {
       res = await fetch(url, { method: 'POST', headers, body, signal: combined });
-      text = await res.text();
+      text = res.ok && req.consume ? '' : await res.text();
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted) {
@@ -90,6 +96,22 @@ export async function postOpenAi(req: OpenAiRequest): Promise<OpenAiResponse> {
       });
     }
 
+    if (res.ok && req.consume) {
+      try {
+        return { status: res.status, json: await req.consume(res), attempts: attempt };
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        if (err instanceof AppError) throw err;
+        const why = timeout.aborted
+          ? `did not finish within ${endpoint.timeoutMs} ms`
+          : `broke off (${networkCause(err)})`;
+        throw modelError(what, `The ${what} server at ${where} ${why} while streaming its answer.`, {
+          url: where,
+          status: res.status,
+          attempts: attempt,
+        });
+      }
+    }
     if (res.ok) {
       try {
         return { status: res.status, json: JSON.parse(text) as unknown, attempts: attempt };

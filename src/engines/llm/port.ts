@@ -41,3 +41,45 @@ export interface LanguageModel {
   readonly model: string;
   complete(request: CompletionRequest): Promise<Completion>;
 }
+
+/** A function the model may call (OpenAI "tools"), its parameters as JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  /** As the model wrote it: JSON text, to be parsed and validated by the caller. */
+  arguments: string;
+}
+
+/** One turn of a tool-using conversation, in the OpenAI chat shape. */
+export type ChatTurnMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; tool_calls?: ToolCallRequest[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+export interface ChatRequest {
+  messages: ChatTurnMessage[];
+  tools: ToolSpec[];
+  maxTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface ChatReply {
+  text: string;
+  toolCalls: ToolCallRequest[];
+  usage: TokenUsage;
+  finishReason?: string;
+  model?: string;
+}
+
+/** A model that can call tools (agents' tool loop). */
+export interface ToolCallingModel extends LanguageModel {
+  /** With `onText`, the reply's text is handed on as it is generated (streamed). */
+  chat(request: ChatRequest, onText?: (delta: string) => void): Promise<ChatReply>;
+}

@@ -17,10 +17,12 @@ import {
   type JobQueue,
 } from '../../platform/queue/index.js';
 import type { BlobStore } from '../../platform/storage/index.js';
+import type { EventPublisher } from '../../platform/events/publisher.js';
 import type { UsageService } from '../usage/usage.service.js';
 import { derivedKey } from './blob-keys.js';
 import type { Recording, RecordingsRepository } from './recordings.repository.js';
 import { overallStatus, PIPELINE_STAGES, type StageName } from './stages.js';
+import { recordingEventData } from './recording-events.js';
 
 /** What a stage's work function gets besides the recording. */
 export interface StageRun {
@@ -115,6 +117,8 @@ export class RecordingPipeline {
       logger: Logger;
       /** Scratch space for local copies of blobs (ffmpeg and friends need files). */
       workDir: string;
+      /** recording.ready / recording.failed go out here (webhooks). */
+      events?: EventPublisher;
     },
   ) {}
 
@@ -300,7 +304,7 @@ export class RecordingPipeline {
     if (status === rec.status) return;
     const failed = stages.find((s) => s.state === 'failed');
     const becameReady = status === 'ready' && rec.processed_at === null;
-    await this.d.repo.update(recordingId, {
+    const updated = await this.d.repo.update(recordingId, {
       status,
       error:
         status === 'failed' && failed
@@ -310,6 +314,10 @@ export class RecordingPipeline {
     });
     if (becameReady && rec.duration_seconds) {
       await this.d.usage.add(rec.workspace_id, 'processed_seconds', Math.round(rec.duration_seconds));
+    }
+    if (updated && (status === 'ready' || status === 'failed')) {
+      // Never throws: a subscriber's trouble is not the pipeline's.
+      await this.d.events?.publish(rec.workspace_id, `recording.${status}`, recordingEventData(updated));
     }
   }
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AccessService } from '../../platform/auth/access.js';
 import type { DB } from '../../platform/db/schema.js';
+import type { EventPublisher } from '../../platform/events/publisher.js';
 import type { JobDefinition, JobQueue } from '../../platform/queue/index.js';
 import type { BlobStore } from '../../platform/storage/index.js';
 import type { AuditWriter } from '../audit/audit.service.js';
@@ -31,6 +32,11 @@ import { selectLanguageModel } from '../../engines/llm/select.js';
 import { ContextService } from './context.service.js';
 import { transcribeJob } from './stages/transcribe.job.js';
 import { enrichJob } from './stages/enrich.job.js';
+import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
+import { recordingsRoutes } from './recordings.routes.js';
+import { contextRoutes } from './context.routes.js';
+import { framesRoutes } from './frames.routes.js';
+import { tusRoutes } from './tus.routes.js';
 
 export interface RecordingsModuleDeps {
   db: Kysely<DB>;
@@ -55,9 +61,11 @@ export interface RecordingsModuleDeps {
   engines?: EngineConfig;
   /** Share state for GET /recordings/:id (the sharing module). */
   shares?: ShareLookup;
+  /** Where recording.ready / .failed / .deleted are published (the webhooks module). */
+  events?: EventPublisher;
 }
 
-export interface RecordingsModule {
+export interface RecordingsModule extends IrisModule {
   repo: RecordingsRepository;
   frames: FramesRepository;
   segments: SegmentsRepository;
@@ -73,15 +81,18 @@ export interface RecordingsModule {
   pipeline: RecordingPipeline;
   /** Job definitions to register on the queue (the pipeline's stages so far: probe). */
   jobs: JobDefinition<unknown>[];
-  /** The largest upload any plan allows: the HTTP layer's ceiling. */
-  maxUploadBytes: number;
-  /** For the maintenance prune: removes uploads started and never finished. */
-  abandonedUploadsSweep: MaintenanceSweep;
   init(): Promise<void>;
   close(): Promise<void>;
 }
 
 const ABANDONED_UPLOAD_MS = 7 * 24 * 3600_000;
+
+/** What happens to a recording that webhook subscribers hear about (data: recording-events.ts). */
+const RECORDING_EVENTS = [
+  { name: 'recording.ready', description: 'Every stage of the pipeline finished or was skipped.' },
+  { name: 'recording.failed', description: 'A stage failed and the recording will not become ready.' },
+  { name: 'recording.deleted', description: 'The recording and its files were deleted.' },
+];
 
 /** Wires the recordings core: repository, upload paths, tus, reading, and the pipeline's first stage. */
 export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsModule {
@@ -99,6 +110,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     usage: deps.usage,
     logger,
     workDir: path.join(deps.dataDir, 'work'),
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const spool = new Spool(path.join(uploadsDir, 'spool'));
   const uploads = new UploadsService({
@@ -132,6 +144,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     logger,
     onDelete: (rec) => tus.discard(rec.id),
     ...(deps.shares ? { shares: deps.shares } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const jobs = recordingJobs({ repo, pipeline, probe }) as JobDefinition<unknown>[];
   jobs.push(
@@ -164,7 +177,35 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     }) as JobDefinition<unknown>,
   );
   const contextService = new ContextService({ repo, access: deps.access, context, segments });
+  const maxUploadBytes = Math.max(...Object.values(PLANS).map((p) => p.max_upload_bytes));
+  const abandonedUploadsSweep: MaintenanceSweep = {
+    name: 'abandoned_uploads',
+    async run(now, signal) {
+      const before = new Date(now - (deps.abandonedUploadMs ?? ABANDONED_UPLOAD_MS)).toISOString();
+      const removed = await uploads.expireAbandoned(before, signal);
+      for (const rec of removed) await tus.discard(rec.id);
+      return removed.length;
+    },
+  };
   return {
+    name: 'recordings',
+    routes: [
+      routes(recordingsRoutes, { recordings, uploads, maxUploadBytes }),
+      routes(contextRoutes, { context: contextService }),
+      routes(framesRoutes, { frames: framesService }),
+      routes(tusRoutes, { tus }),
+    ],
+    sweeps: [abandonedUploadsSweep],
+    permissions: [
+      'recording:read',
+      'recording:playback',
+      'recording:download',
+      'recording:create',
+      'recording:control',
+      'recording:edit',
+      'recording:delete',
+    ],
+    webhookEvents: RECORDING_EVENTS,
     repo,
     frames,
     segments,
@@ -176,16 +217,6 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     tus,
     pipeline,
     jobs,
-    maxUploadBytes: Math.max(...Object.values(PLANS).map((p) => p.max_upload_bytes)),
-    abandonedUploadsSweep: {
-      name: 'abandoned_uploads',
-      async run(now, signal) {
-        const before = new Date(now - (deps.abandonedUploadMs ?? ABANDONED_UPLOAD_MS)).toISOString();
-        const removed = await uploads.expireAbandoned(before, signal);
-        for (const rec of removed) await tus.discard(rec.id);
-        return removed.length;
-      },
-    },
     init: () => spool.init(),
     close: async () => {
       await tusLocker?.close();

@@ -14,6 +14,8 @@ import type { RecordingPipeline } from './pipeline.js';
 import { parseRange, resolveRange } from '../../platform/http/range.js';
 import type { Recording, RecordingsRepository, Stage } from './recordings.repository.js';
 import type { RecordingStatus, StageName } from './stages.js';
+import type { EventPublisher } from '../../platform/events/publisher.js';
+import { recordingEventData } from './recording-events.js';
 
 /** A recording as the API shows it: storage keys and bookkeeping stay inside. */
 export type RecordingView = Omit<
@@ -114,6 +116,8 @@ export interface RecordingsDeps {
   onDelete?: (rec: Recording) => Promise<void>;
   /** Adds `share` to GET /recordings/:id when given. */
   shares?: ShareLookup;
+  /** recording.deleted goes out here (webhooks). */
+  events?: EventPublisher;
 }
 
 /** Reading, playback, retry and delete of recordings (the upload paths are in uploads.service.ts). */
@@ -239,6 +243,7 @@ export class RecordingsService {
       target: { type: 'recording', id },
       before: toView(removed),
     });
+    await this.d.events?.publish(rec.workspace_id, 'recording.deleted', recordingEventData(removed));
   }
 
   /**

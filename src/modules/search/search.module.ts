@@ -6,11 +6,13 @@ import type { Dialect } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { JobDefinition } from '../../platform/queue/index.js';
 import type { RecordingsModule } from '../recordings/recordings.module.js';
+import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
 import { indexJob } from './index.job.js';
+import { searchRoutes } from './search.routes.js';
 import { SearchRepository } from './search.repository.js';
 import { SearchService, type MemberWorkspaces } from './search.service.js';
 
-export interface SearchModule {
+export interface SearchModule extends IrisModule {
   repo: SearchRepository;
   service: SearchService;
   /** `recording.index`, registered as the pipeline's `index` stage. */
@@ -20,6 +22,7 @@ export interface SearchModule {
 /** Wires search: the index stage of the recordings pipeline and POST /search. */
 export function createSearchModule(deps: {
   db: Kysely<DB>;
+  reader: Kysely<DB>;
   dialect: Dialect;
   access: AccessService;
   workspaces: MemberWorkspaces;
@@ -27,7 +30,7 @@ export function createSearchModule(deps: {
   logger: Logger;
   embedder?: Embedder | undefined;
 }): SearchModule {
-  const repo = new SearchRepository(deps.db, deps.dialect);
+  const repo = new SearchRepository(deps.db, deps.dialect, deps.reader);
   const logger = deps.logger.child({ module: 'search' });
   const service = new SearchService({
     repo,
@@ -44,5 +47,12 @@ export function createSearchModule(deps: {
     context: deps.recordings.context,
     embedder: deps.embedder,
   });
-  return { repo, service, jobs: [job as JobDefinition<unknown>] };
+  return {
+    name: 'search',
+    routes: [routes(searchRoutes, { search: service })],
+    permissions: ['recording:read'],
+    repo,
+    service,
+    jobs: [job as JobDefinition<unknown>],
+  };
 }

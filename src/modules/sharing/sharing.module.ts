@@ -10,6 +10,9 @@ import { PublicShareService } from './public-share.service.js';
 import { ShareUrls } from './share-urls.js';
 import { SharesRepository } from './shares.repository.js';
 import { SharesService } from './shares.service.js';
+import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
+import { publicShareRoutes, sharesRoutes } from './shares.routes.js';
+import { sharePageRoutes } from './share-page.routes.js';
 
 export interface SharingModuleDeps {
   db: Kysely<DB>;
@@ -55,5 +58,19 @@ export function createSharingModule(deps: SharingModuleDeps): SharingModule {
         blobs: deps.blobs,
         urls,
       }),
+  };
+}
+
+/** The sharing module's routes: share/unshare, the public share API, and the share page at the root. */
+export function sharingModule(shares: SharesService, publicShares: PublicShareService): IrisModule {
+  return {
+    name: 'sharing',
+    routes: [
+      routes(sharesRoutes, { shares }),
+      routes(publicShareRoutes, { publicShares }),
+      // The public page of a share link lives at the root, where people open it.
+      routes(sharePageRoutes, { publicShares }, 'root'),
+    ],
+    permissions: ['recording:share'],
   };
 }

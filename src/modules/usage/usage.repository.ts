@@ -8,6 +8,7 @@ export const USAGE_METRICS = [
   'storage_bytes',
   'recordings',
   'processed_seconds',
+  'agent_tokens',
 ] as const;
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 

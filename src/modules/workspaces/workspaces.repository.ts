@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { codec, decode } from '../../platform/db/codec.js';
+import { prepare } from '../../platform/db/prepared.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { Permission, Role } from '../../platform/auth/permissions.js';
 
@@ -10,6 +11,11 @@ export interface Workspace {
   created_by: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface CustomRateLimits {
+  requests_per_minute: number | null;
+  agent_requests_per_minute: number | null;
 }
 
 export interface Member {
@@ -84,25 +90,45 @@ export class WorkspacesRepository {
     return row ? toWorkspace(row) : undefined;
   }
 
-  async listForUser(userId: string, limit: number, offset: number) {
-    const base = this.db
+  private memberOf(userId: string) {
+    return this.db
       .selectFrom('workspaces')
       .innerJoin('memberships', 'memberships.workspace_id', 'workspaces.id')
       .where('memberships.user_id', '=', userId);
-    const [rows, count] = await Promise.all([
-      base
+  }
+
+  // Every request of a signed-in dashboard lists these: compiled once (prepared.ts), the
+  // page and the count in one query (the count query runs only for a page past the end),
+  // reused on SQLite until anything is written.
+  private readonly pageForUser = prepare(
+    () => this.db,
+    (p) =>
+      this.memberOf(p<string>('userId'))
         .selectAll('workspaces')
         .select(['memberships.role', 'memberships.status as member_status'])
+        .select((eb) => eb.fn.countAll<number>().over().as('total'))
         .orderBy('workspaces.created_at')
         .orderBy('workspaces.id')
-        .limit(limit)
-        .offset(offset)
-        .execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
+        .limit(p<number>('limit'))
+        .offset(p<number>('offset')),
+    { reuseWhileUnchanged: true },
+  );
+  private readonly countForUser = prepare(
+    () => this.db,
+    (p) => this.memberOf(p<string>('userId')).select((eb) => eb.fn.countAll<number>().as('n')),
+    { reuseWhileUnchanged: true },
+  );
+
+  async listForUser(userId: string, limit: number, offset: number) {
+    const rows = await this.pageForUser({ userId, limit, offset });
+    const total = rows[0] ? rows[0].total : offset > 0 ? (await this.countForUser({ userId }))[0]?.n : 0;
     return {
-      items: rows.map((r) => ({ ...toWorkspace(r), role: r.role as Role, member_status: r.member_status })),
-      total: decode.int(count.n),
+      items: rows.map(({ total: _total, ...r }) => ({
+        ...toWorkspace(r),
+        role: r.role as Role,
+        member_status: r.member_status,
+      })),
+      total: decode.int(total ?? 0),
     };
   }
 
@@ -116,6 +142,28 @@ export class WorkspacesRepository {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('workspaces').where('id', '=', id).execute();
+  }
+
+  /** The workspace's custom rates (null: the plan's). */
+  async customRateLimits(id: string): Promise<CustomRateLimits> {
+    const row = await this.db
+      .selectFrom('workspace_rate_limits')
+      .select(['requests_per_minute', 'agent_requests_per_minute'])
+      .where('workspace_id', '=', id)
+      .executeTakeFirst();
+    return {
+      requests_per_minute: row?.requests_per_minute ?? null,
+      agent_requests_per_minute: row?.agent_requests_per_minute ?? null,
+    };
+  }
+
+  async setCustomRateLimits(id: string, limits: CustomRateLimits): Promise<void> {
+    const row = { workspace_id: id, ...limits, updated_at: codec.now() };
+    await this.db
+      .insertInto('workspace_rate_limits')
+      .values(row)
+      .onConflict((oc) => oc.column('workspace_id').doUpdateSet({ ...limits, updated_at: row.updated_at }))
+      .execute();
   }
 
   async members(workspaceId: string): Promise<Member[]> {

@@ -81,6 +81,55 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<{ workspaces: Workspace
     async (req) => workspaces.update(req.principal, req.params.id, req.body),
   );
 
+  const Rate = Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()]);
+  const Rates = Type.Object({ requests_per_minute: Rate, agent_requests_per_minute: Rate });
+  const RateLimitsSchema = Type.Object({
+    workspace_id: Type.String(),
+    plan: Type.String(),
+    plan_limits: Type.Object({
+      requests_per_minute: Type.Integer(),
+      agent_requests_per_minute: Type.Integer(),
+    }),
+    custom: Rates,
+    effective: Type.Object({
+      requests_per_minute: Type.Integer(),
+      agent_requests_per_minute: Type.Integer(),
+    }),
+  });
+
+  app.get(
+    '/workspaces/:id/rate-limits',
+    {
+      schema: {
+        tags,
+        summary: "The workspace's request rates: its plan's, custom ones, and what applies",
+        params: WorkspaceParams,
+        response: { 200: RateLimitsSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (req) => workspaces.rateLimits(req.principal, req.params.id),
+  );
+
+  app.put(
+    '/workspaces/:id/rate-limits',
+    {
+      schema: {
+        tags,
+        summary: 'Set custom rates (instance administrator; null keeps the plan’s)',
+        description:
+          'Spec 002’s Enterprise tier: `requests_per_minute` for the API, `agent_requests_per_minute` for the ' +
+          'agents API’s own bucket. Applies at once on this process, within 30 s on the others.',
+        params: WorkspaceParams,
+        body: Type.Object(
+          { requests_per_minute: Rate, agent_requests_per_minute: Rate },
+          { additionalProperties: false },
+        ),
+        response: { 200: RateLimitsSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req) => workspaces.setRateLimits(req.principal, req.params.id, req.body),
+  );
+
   app.delete(
     '/workspaces/:id',
     {

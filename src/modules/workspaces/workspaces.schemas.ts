@@ -71,6 +71,7 @@ export const UsageSchema = Type.Object({
     storage_bytes: Type.Integer(),
     recordings: Type.Integer(),
     processed_minutes: Type.Integer(),
+    agent_tokens: Type.Integer({ description: 'Language-model tokens agents may use per month.' }),
   }),
   usage: Type.Object({
     requests: Type.Object({
@@ -82,5 +83,6 @@ export const UsageSchema = Type.Object({
     recordings: Meter,
     processed_minutes: Meter,
     uploaded_bytes: Meter,
+    agent_tokens: Meter,
   }),
 });

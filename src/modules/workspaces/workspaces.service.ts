@@ -14,7 +14,7 @@ import { planOf } from './plans.js';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../../platform/storage/index.js';
 import { purgeWorkspaceFiles } from './workspace-files.js';
-import type { Invite, Workspace, WorkspacesRepository } from './workspaces.repository.js';
+import type { CustomRateLimits, Invite, Workspace, WorkspacesRepository } from './workspaces.repository.js';
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -28,6 +28,8 @@ export interface WorkspaceDeps {
   blobs: Pick<BlobStore, 'deletePrefix'>;
   logger: Logger;
   publicUrl: string;
+  /** Told when a workspace's custom rates change, so this process applies them at once. */
+  rateLimitsChanged?: (workspaceId: string) => void;
 }
 
 function needUser(principal: Principal): string {
@@ -116,6 +118,57 @@ export class WorkspacesService {
       after,
     });
     return after;
+  }
+
+  /** The workspace's rates: its plan's, any custom ones, and what applies. */
+  async rateLimits(principal: Principal, id: string) {
+    await this.d.access.require(principal, 'usage:read', {
+      workspaceId: id,
+      action: 'workspace.rate_limits.read',
+      target: { type: 'workspace', id },
+    });
+    return this.rateLimitsView(id);
+  }
+
+  private async rateLimitsView(id: string) {
+    const ws = await this.d.repo.find(id);
+    if (!ws) throw notFound('Workspace');
+    const plan = planOf(ws.plan);
+    const custom = await this.d.repo.customRateLimits(id);
+    return {
+      workspace_id: id,
+      plan: ws.plan,
+      plan_limits: {
+        requests_per_minute: plan.requests_per_minute,
+        agent_requests_per_minute: plan.agent_requests_per_minute,
+      },
+      custom,
+      effective: {
+        requests_per_minute: custom.requests_per_minute ?? plan.requests_per_minute,
+        agent_requests_per_minute: custom.agent_requests_per_minute ?? plan.agent_requests_per_minute,
+      },
+    };
+  }
+
+  /** Custom rates (spec 002's Enterprise tier): the instance administrator's to set; null restores the plan's. */
+  async setRateLimits(principal: Principal, id: string, custom: CustomRateLimits) {
+    if (!principal.isInstanceAdmin) {
+      throw forbidden('Only the instance administrator can set custom rate limits.');
+    }
+    const ws = await this.d.repo.find(id);
+    if (!ws) throw notFound('Workspace');
+    const before = await this.d.repo.customRateLimits(id);
+    await this.d.repo.setCustomRateLimits(id, custom);
+    this.d.rateLimitsChanged?.(id);
+    await this.d.audit.record(principal, {
+      workspaceId: id,
+      action: 'workspace.rate_limits.update',
+      permission: 'workspace:manage',
+      target: { type: 'workspace', id },
+      before,
+      after: custom,
+    });
+    return this.rateLimitsView(id);
   }
 
   async delete(principal: Principal, id: string): Promise<void> {
@@ -333,6 +386,7 @@ export class WorkspacesService {
         recordings: item(used.recordings, plan.recordings),
         processed_minutes: item(processedMinutes, plan.processed_minutes),
         uploaded_bytes: { used: used.uploaded_bytes, limit: null },
+        agent_tokens: item(used.agent_tokens, plan.agent_tokens),
       },
     };
   }

@@ -296,9 +296,7 @@ export interface RecordingStagesTable {
 
 /**
  * One searchable moment of a recording (title, summary, transcript segment, screen
- * text), rebuilt by the index stage. Full-text lives beside it: the `search_fts` FTS5
- * table on SQLite, a generated `tsv` column on PostgreSQL (neither typed here: only
- * search.repository.ts reaches them, through raw SQL).
+ * text), rebuilt by the index stage. Its words are indexed in `search_terms`.
  */
 export interface SearchDocumentsTable {
   id: Generated<number>;
@@ -308,6 +306,45 @@ export interface SearchDocumentsTable {
   ref: string | null;
   timestamp_seconds: number | null;
   text: string;
+}
+
+/**
+ * One word of one recording: the sum of its ten best impacts there and how many
+ * documents hold it. The row with the empty word counts the recording's documents.
+ */
+export interface SearchTermsTable {
+  /** search_recordings.key */
+  rec: number;
+  term: string;
+  /** search_workspaces.key */
+  ws: number;
+  best: number;
+  docs: number;
+}
+
+/** The impact of one word in each of a recording's documents (6 bytes each, see postings.ts). */
+export interface SearchPostingsTable {
+  rec: number;
+  term: string;
+  first_doc: number;
+  postings: Uint8Array;
+}
+
+/** Small integer keys the keyword index uses for recordings and workspaces. */
+export interface SearchRecordingsTable {
+  key: Generated<number>;
+  recording_id: string;
+  ws: number;
+}
+
+export interface SearchWorkspacesTable {
+  key: Generated<number>;
+  workspace_id: string;
+}
+
+/** Recordings whose document text changed after indexing; search re-derives their terms. */
+export interface SearchStaleTable {
+  recording_id: string;
 }
 
 /** The embedding of one search document (Float32 little-endian bytes). */
@@ -321,6 +358,133 @@ export interface RecordingEmbeddingsTable {
   model: string;
   dims: number;
   vector: Uint8Array;
+}
+
+/** An agent (spec 002) of a workspace. */
+export interface AgentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  instructions: string;
+  model: string;
+  character_id: string | null;
+  tools: Json;
+  knowledge: Json;
+  temperature: number;
+  max_steps: number;
+  max_citations: number;
+  metadata: Json;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AgentPluginsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  url: string;
+  headers_sealed: string | null;
+  tools: Json;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AgentCharactersTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  persona: string;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AgentMemoriesTable {
+  id: string;
+  agent_id: string;
+  user_id: string | null;
+  content: string;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AgentConversationsTable {
+  id: string;
+  agent_id: string;
+  workspace_id: string;
+  title: string;
+  created_by: string | null;
+  message_count: Generated<number>;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface AgentMessagesTable {
+  id: string;
+  conversation_id: string;
+  agent_id: string;
+  seq: number;
+  role: string;
+  content: string;
+  citations: Json;
+  tool_calls: Json;
+  tool_call_count: Generated<number>;
+  model: string | null;
+  stop_reason: string | null;
+  prompt_tokens: Generated<number>;
+  completion_tokens: Generated<number>;
+  latency_ms: number | null;
+  created_at: Time;
+}
+
+/** A workspace webhook subscription (Standard Webhooks). The secrets are AES-256-GCM ciphertexts. */
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: Json;
+  description: string;
+  enabled: Bool;
+  disabled_reason: string | null;
+  failure_count: Generated<number>;
+  failing_since: Time | null;
+  secret_encrypted: string;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: Time | null;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+/** One message to one webhook: its exact body, attempts and the last outcome. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  workspace_id: string;
+  message_id: string;
+  event_type: string;
+  payload: string;
+  attempts: Generated<number>;
+  status: string;
+  last_response_status: number | null;
+  last_response_body: string | null;
+  last_error: string | null;
+  next_attempt_at: Time | null;
+  last_attempt_at: Time | null;
+  created_at: Time;
+  delivered_at: Time | null;
+}
+
+export interface WorkspaceRateLimitsTable {
+  workspace_id: string;
+  requests_per_minute: number | null;
+  agent_requests_per_minute: number | null;
+  updated_at: Time;
 }
 
 export interface DB {
@@ -347,5 +511,19 @@ export interface DB {
   recording_context: RecordingContextTable;
   recording_shares: RecordingSharesTable;
   search_documents: SearchDocumentsTable;
+  search_terms: SearchTermsTable;
+  search_postings: SearchPostingsTable;
+  search_recordings: SearchRecordingsTable;
+  search_workspaces: SearchWorkspacesTable;
+  search_stale: SearchStaleTable;
   recording_embeddings: RecordingEmbeddingsTable;
+  agents: AgentsTable;
+  agent_conversations: AgentConversationsTable;
+  agent_messages: AgentMessagesTable;
+  agent_memories: AgentMemoriesTable;
+  agent_characters: AgentCharactersTable;
+  agent_plugins: AgentPluginsTable;
+  workspace_rate_limits: WorkspaceRateLimitsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import type { RateLimitDecision, RateLimiter } from '../ratelimit/limiter.js';
+import type { RateLimitClass, RateLimitDecision, RateLimiter } from '../ratelimit/limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -77,7 +77,9 @@ export function installRateLimit(app: FastifyInstance, limiter: RateLimiter): vo
 
   const decide = async (request: FastifyRequest): Promise<RateLimitDecision | 'skipped'> => {
     try {
-      return await limiter.check(request.principal, request.query, request.ip);
+      const cls = (request.routeOptions.config as { rateLimitClass?: RateLimitClass } | undefined)
+        ?.rateLimitClass;
+      return await limiter.check(request.principal, request.query, request.ip, cls);
     } catch (err) {
       // Failing to work out the bucket (database trouble) must not refuse the request.
       request.log.warn({ err }, 'rate limit check failed; request let through');

@@ -21,7 +21,7 @@ export class JobRegistrar {
 
   constructor(private readonly queue: JobQueue) {}
 
-  register(defs: JobDefinition<unknown>[]): void {
+  register(defs: readonly JobDefinition<unknown>[]): void {
     for (const def of defs) {
       const tally: Tally = { running: 0, completed: 0, failed: 0 };
       this.tallies.set(def.name, tally);

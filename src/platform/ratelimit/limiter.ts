@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
 import { PLAN_NAMES, PLANS, type PlanName } from '../../modules/workspaces/plans.js';
 import type { RateLimitResult, RateLimitStore } from './store.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../ttl-cache.js';
 
 /** Who pays for a request: a workspace, a signed-in person without one, or a client address. */
 export interface RateLimitSubject {
@@ -14,6 +14,8 @@ export interface RateLimitSubject {
   /** Requests per window. */
   limit: number;
   workspaceId?: string;
+  /** The workspace's custom rates, when it has any. */
+  custom?: CustomRates;
 }
 
 export interface RateLimitDecision extends RateLimitResult {
@@ -27,7 +29,11 @@ export interface RateLimiterDeps {
     defaultWorkspaceId(userId: string): Promise<string | undefined>;
     memberAccess(workspaceId: string, userId: string): Promise<{ status: string } | undefined>;
   };
-  workspaces: { find(id: string): Promise<{ plan: string } | undefined> };
+  workspaces: {
+    find(id: string): Promise<{ plan: string } | undefined>;
+    /** Custom rates an instance administrator set for the workspace (null: the plan's). */
+    customRateLimits?(id: string): Promise<CustomRates>;
+  };
   usage: { countRequest(workspaceId: string): void };
   logger: Pick<Logger, 'warn' | 'error' | 'debug'>;
   /** Epoch milliseconds; tests inject a fake clock instead of sleeping. */
@@ -40,6 +46,22 @@ export interface RateLimiterDeps {
   /** Requests per window per plan; defaults to PLANS[plan].requests_per_minute. */
   limits?: Partial<Record<PlanName, number>>;
 }
+
+/**
+ * Route classes with their own buckets and rates: a route declares one with
+ * `config: { rateLimitClass }`. Spec 002's agents API has its own tiers.
+ */
+export const RATE_LIMIT_CLASSES = {
+  agents: (plan: PlanName) => PLANS[plan].agent_requests_per_minute,
+} as const;
+export type RateLimitClass = keyof typeof RATE_LIMIT_CLASSES;
+
+export interface CustomRates {
+  requests_per_minute: number | null;
+  agent_requests_per_minute: number | null;
+}
+
+const NO_CUSTOM: CustomRates = { requests_per_minute: null, agent_requests_per_minute: null };
 
 /** Anything that is not a workspace id is ignored rather than looked up. */
 const WORKSPACE_ID = /^ws_[0-9a-z]{1,64}$/;
@@ -63,8 +85,9 @@ export class RateLimiter {
   private readonly store: RateLimitStore;
   private readonly defaults: TtlCache<string | null>;
   private readonly memberships: TtlCache<boolean>;
-  private readonly plans: TtlCache<PlanName>;
+  private readonly plans: TtlCache<{ plan: PlanName; custom: CustomRates }>;
   private readonly limits: Record<PlanName, number>;
+  private readonly classLimits: Record<RateLimitClass, Record<PlanName, number>>;
 
   constructor(private readonly deps: RateLimiterDeps) {
     this.store = deps.store;
@@ -79,6 +102,12 @@ export class RateLimiter {
     this.limits = Object.fromEntries(
       PLAN_NAMES.map((p) => [p, deps.limits?.[p] ?? PLANS[p].requests_per_minute]),
     ) as Record<PlanName, number>;
+    this.classLimits = Object.fromEntries(
+      Object.entries(RATE_LIMIT_CLASSES).map(([name, rate]) => [
+        name,
+        Object.fromEntries(PLAN_NAMES.map((p) => [p, deps.limits?.[p] ?? rate(p)])),
+      ]),
+    ) as Record<RateLimitClass, Record<PlanName, number>>;
   }
 
   get storeKind(): RateLimitStore['kind'] {
@@ -99,6 +128,7 @@ export class RateLimiter {
       if (!Number.isInteger(limit) || limit < 1)
         throw new RangeError(`limit for ${plan} must be a positive integer`);
       this.limits[plan] = limit;
+      for (const c of Object.values(this.classLimits)) c[plan] = limit;
     }
   }
 
@@ -110,10 +140,14 @@ export class RateLimiter {
   async subject(principal: Principal, query: unknown, ip: string): Promise<RateLimitSubject> {
     const workspaceId = await this.workspaceOf(principal, query);
     if (workspaceId) {
-      const plan = await this.plans.get(workspaceId, async () =>
-        normalizePlan((await this.deps.workspaces.find(workspaceId))?.plan),
-      );
-      return this.make('workspace', `ws:${workspaceId}`, plan, workspaceId);
+      const { plan, custom } = await this.plans.get(workspaceId, async () => ({
+        plan: normalizePlan((await this.deps.workspaces.find(workspaceId))?.plan),
+        custom: (await this.deps.workspaces.customRateLimits?.(workspaceId)) ?? NO_CUSTOM,
+      }));
+      const subject = this.make('workspace', `ws:${workspaceId}`, plan, workspaceId);
+      return custom === NO_CUSTOM
+        ? subject
+        : { ...subject, limit: custom.requests_per_minute ?? subject.limit, custom };
     }
     if (principal.kind === 'user' && principal.userId) {
       return this.make('user', `usr:${principal.userId}`, 'free');
@@ -136,8 +170,16 @@ export class RateLimiter {
   }
 
   /** Subject + consume, and the usage counter for authenticated requests in a workspace. */
-  async check(principal: Principal, query: unknown, ip: string): Promise<RateLimitDecision> {
-    const decision = await this.consume(await this.subject(principal, query, ip));
+  async check(
+    principal: Principal,
+    query: unknown,
+    ip: string,
+    cls?: RateLimitClass,
+  ): Promise<RateLimitDecision> {
+    const subject = await this.subject(principal, query, ip);
+    const decision = await this.consume(
+      cls ? { ...subject, key: `${subject.key}:${cls}`, limit: this.classLimit(cls, subject) } : subject,
+    );
     const ws = decision.subject.workspaceId;
     if (decision.allowed && ws && principal.kind !== 'anonymous') this.deps.usage.countRequest(ws);
     return decision;
@@ -145,6 +187,16 @@ export class RateLimiter {
 
   async close(): Promise<void> {
     await this.store.close();
+  }
+
+  /** Forgets a workspace's cached plan and custom rates (after an administrator changed them). */
+  forget(workspaceId: string): void {
+    this.plans.delete(workspaceId);
+  }
+
+  private classLimit(cls: RateLimitClass, subject: RateLimitSubject): number {
+    const custom = cls === 'agents' ? subject.custom?.agent_requests_per_minute : undefined;
+    return custom ?? this.classLimits[cls][subject.plan];
   }
 
   private make(

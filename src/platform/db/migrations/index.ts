@@ -12,6 +12,10 @@ import { jobs } from './0002_jobs.js';
 import { recordings } from './0003_recordings.js';
 import { pipeline } from './0004_pipeline.js';
 import { search } from './0005_search.js';
+import { searchPostings } from './0006_search_postings.js';
+import { agents } from './0007_agents.js';
+import { webhooks } from './0008_webhooks.js';
+import { workspaceRateLimits } from './0009_workspace_rate_limits.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -23,6 +27,10 @@ const HISTORY: Record<string, IrisMigration> = {
   '0003_recordings': recordings,
   '0004_pipeline': pipeline,
   '0005_search': search,
+  '0006_search_postings': searchPostings,
+  '0007_agents': agents,
+  '0008_webhooks': webhooks,
+  '0009_workspace_rate_limits': workspaceRateLimits,
 };
 
 class StaticProvider implements MigrationProvider {
