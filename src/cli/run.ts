@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
 import { VERSION } from '../version.js';
+import { registerAgentCommands } from './commands/agents.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerKeyCommands } from './commands/keys.js';
@@ -53,6 +54,7 @@ export async function runCli(argv: string[], io: CliIO, serverCommands?: ServerC
   registerContextCommands(program, ctx);
   registerSearchCommand(program, ctx);
   registerShareCommands(program, ctx);
+  registerAgentCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,8 +1,9 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { hijackWithHeaders } from '../platform/http/hijack.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthorized } from '../errors.js';
 import { createIrisMcpServer } from './server.js';
-import type { McpDeps } from './tools.js';
+import type { IrisModule } from '../platform/modules/iris-module.js';
 
 export const MCP_PATH = '/mcp';
 
@@ -15,12 +16,15 @@ const schema = { hide: true };
  * and any API process can answer any call. Authentication and rate limiting are the
  * app's hooks, as for every other route.
  */
-export async function mcpRoutes(app: FastifyInstance, opts: { deps: McpDeps }): Promise<void> {
+export async function mcpRoutes(
+  app: FastifyInstance,
+  opts: { host: { readonly modules: readonly IrisModule[] } },
+): Promise<void> {
   app.post(MCP_PATH, { schema }, async (request, reply) => {
     if (request.principal.kind === 'anonymous') {
       throw unauthorized('MCP needs "Authorization: Bearer <API key or session token>".');
     }
-    const server = createIrisMcpServer(opts.deps, request.principal);
+    const server = createIrisMcpServer(opts.host, request.principal);
     // JSON answers, not SSE: each request carries one exchange and nothing streams later.
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -31,7 +35,7 @@ export async function mcpRoutes(app: FastifyInstance, opts: { deps: McpDeps }): 
       void server.close();
     });
     await server.connect(transport);
-    handOver(request, reply);
+    hijackWithHeaders(request, reply);
     try {
       await transport.handleRequest(request.raw, reply.raw, request.body);
     } catch (err) {
@@ -52,17 +56,4 @@ export async function mcpRoutes(app: FastifyInstance, opts: { deps: McpDeps }): 
   };
   app.get(MCP_PATH, { schema }, notAllowed);
   app.delete(MCP_PATH, { schema }, notAllowed);
-}
-
-/**
- * Fastify writes nothing for a hijacked reply, so what its hooks put on the reply
- * (rate-limit headers) and its onSend hook would add (the request id) go on the raw
- * response before the transport answers.
- */
-function handOver(request: FastifyRequest, reply: FastifyReply): void {
-  reply.hijack();
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) reply.raw.setHeader(name, value);
-  }
-  reply.raw.setHeader('x-request-id', request.id);
 }

@@ -1,3 +1,4 @@
+import { Agents } from './agents.js';
 import { Audit } from './audit.js';
 import { Keys } from './keys.js';
 import { Recordings } from './recordings.js';
@@ -22,6 +23,7 @@ export class IrisClient {
   readonly workspaces: Workspaces;
   readonly keys: Keys;
   readonly audit: Audit;
+  readonly agents: Agents;
 
   constructor(options: IrisClientOptions) {
     this.transport = new Transport(options);
@@ -29,6 +31,7 @@ export class IrisClient {
     this.workspaces = new Workspaces(this.transport);
     this.keys = new Keys(this.transport);
     this.audit = new Audit(this.transport);
+    this.agents = new Agents(this.transport);
   }
 
   get api() {

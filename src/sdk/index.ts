@@ -1,10 +1,12 @@
 export { IrisClient, type IrisClientOptions } from './client.js';
+export { AgentStream, type StreamOptions } from './agents.js';
 export { IrisApiError, IrisNetworkError } from './errors.js';
 export { paginate, collect, type Page, type Pagination, type PaginateOptions } from './pagination.js';
 export { retryingFetch, type RetryOptions, type RetryEvent } from './retry.js';
 export { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
 export { JsonFileUrlStorage } from './url-storage.js';
 export { serverRoot } from './transport.js';
+export { parseSse, type SseMessage } from './sse.js';
 export type { WaitOptions } from './recordings.js';
 export type * from './types.js';
 export type { paths, components } from './generated/openapi.js';

@@ -108,3 +108,45 @@ export type CreatedApiKey = ResponseOf<'/api/v1/keys', 'post'>;
 export type AuditEventList = ResponseOf<'/api/v1/audit-events', 'get'>;
 export type AuditEvent = ItemOf<AuditEventList>;
 export type AuditQuery = QueryOf<'/api/v1/audit-events', 'get'>;
+
+export type AgentList = ResponseOf<'/api/v1/agents', 'get'>;
+export type Agent = ItemOf<AgentList>;
+export type AgentListQuery = QueryOf<'/api/v1/agents', 'get'>;
+export type CreateAgentBody = BodyOf<'/api/v1/agents', 'post'>;
+export type UpdateAgentBody = BodyOf<'/api/v1/agents/{agentId}', 'patch'>;
+/** What `agents.send` and `agents.stream` take (`stream` is chosen by the method). */
+export type SendMessageBody = Omit<BodyOf<'/api/v1/agents/{agentId}/messages', 'post'>, 'stream'>;
+/** The JSON answer to a message: the conversation, your message and the agent's reply. */
+export type AgentReply = ResponseOf<'/api/v1/agents/{agentId}/messages', 'post'>;
+export type AgentMessage = AgentReply['message'];
+/** A moment a reply is built on; `url` is the dashboard path of the recording at that second. */
+export type Citation = AgentMessage['citations'][number];
+export type ToolCall = AgentMessage['tool_calls'][number];
+export type ConversationList = ResponseOf<'/api/v1/agents/{agentId}/conversations', 'get'>;
+export type Conversation = ItemOf<ConversationList>;
+export type AgentMessageList = ResponseOf<
+  '/api/v1/agents/{agentId}/conversations/{conversationId}/messages',
+  'get'
+>;
+export type AgentAnalytics = ResponseOf<'/api/v1/agents/{agentId}/analytics', 'get'>;
+
+/**
+ * One event of a streamed reply, in order; `seq` is its SSE `id` (1, 2, …), the point a
+ * dropped connection resumes after. A reply read back once stored has only its
+ * `message.completed`.
+ */
+export type AgentEvent =
+  | {
+      type: 'message.started';
+      seq: number;
+      conversation_id: string;
+      message_id: string;
+      user_message_id: string;
+      model: string;
+    }
+  | { type: 'tool.call'; seq: number; tool_call: Omit<ToolCall, 'result'> }
+  | { type: 'tool.result'; seq: number; tool_call_id: string; result: string }
+  | { type: 'citation'; seq: number; citation: Citation }
+  | { type: 'text.delta'; seq: number; delta: string }
+  | { type: 'message.completed'; seq: number; message: AgentMessage };
+export type AgentEventType = AgentEvent['type'];

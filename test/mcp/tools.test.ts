@@ -24,6 +24,7 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
   let bare: string;
   let bobs: string;
   let aliceWorkspace: string;
+  let aliceToken: string;
 
   const call = async (name: string, args: Record<string, unknown> = {}) =>
     (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -35,6 +36,7 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
     const alice = await seedUser(t);
     const bob = await seedUser(t);
     aliceWorkspace = alice.workspaceId;
+    aliceToken = alice.token;
     full = await seedRecording(t, alice.workspaceId, { title: 'Platform sync', full: true });
     await new Promise((r) => setTimeout(r, 20));
     bare = await seedRecording(t, alice.workspaceId, { title: 'Fresh upload' });
@@ -57,11 +59,13 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
   it('lists the tools with their input schemas', async () => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'ask_agent',
       'get_context',
       'get_frames',
       'get_latest',
       'get_recording',
       'get_transcript',
+      'list_agents',
       'list_recordings',
       'search_recordings',
     ]);
@@ -69,6 +73,22 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
     expect(search.inputSchema.required).toEqual(['query']);
     expect(search.annotations?.readOnlyHint).toBe(true);
     expect(client.getInstructions()).toContain('search_recordings');
+  });
+
+  it('asks an agent, which cites the caller’s own recordings only', async () => {
+    const principal = await t.c.authenticator.authenticate({ authorization: `Bearer ${aliceToken}` }, {});
+    const agent = await t.c.agents.agents.create(principal, { name: 'Helper', workspace_id: aliceWorkspace });
+    expect(textOf(await call('list_agents'))).toContain(`${agent.id} Helper (extractive)`);
+    const r = await call('ask_agent', { agent_id: agent.id, message: 'What about the kubernetes upgrade?' });
+    expect(r.isError, textOf(r)).toBeFalsy();
+    const reply = r.structuredContent as { message: { citations: Array<{ recording_id: string }> } };
+    expect([...new Set(reply.message.citations.map((c) => c.recording_id))]).toEqual([full]);
+    expect(textOf(r)).toContain('[1]');
+    const missing = await call('ask_agent', {
+      agent_id: 'agt_01aaaaaaaaaaaaaaaaaaaaaaaa',
+      message: 'hi there',
+    });
+    expect(missing.isError).toBe(true);
   });
 
   it('searches within the caller’s workspaces only', async () => {

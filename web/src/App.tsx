@@ -19,6 +19,9 @@ import { KeysPage } from './pages/Keys';
 import { UsagePage } from './pages/Usage';
 import { AuditPage } from './pages/Audit';
 import { AccountPage } from './pages/Account';
+import { AgentsPage } from './pages/Agents';
+import { AgentPage } from './pages/Agent';
+import { WebhooksPage } from './pages/Webhooks';
 
 /** Pages anyone can open; they work signed in or out. */
 const PUBLIC: Record<string, () => ReactNode> = {
@@ -33,8 +36,10 @@ const PUBLIC: Record<string, () => ReactNode> = {
 const NAV = [
   { to: '/', label: 'Recordings', match: ['/', '/recordings/:id'] },
   { to: '/search', label: 'Search', match: ['/search'] },
+  { to: '/agents', label: 'Agents', match: ['/agents', '/agents/:id'] },
   { to: '/members', label: 'Members', match: ['/members'] },
   { to: '/keys', label: 'API keys', match: ['/keys'] },
+  { to: '/webhooks', label: 'Webhooks', match: ['/webhooks'] },
   { to: '/usage', label: 'Usage', match: ['/usage'] },
   { to: '/audit', label: 'Audit log', match: ['/audit'] },
 ];
@@ -64,8 +69,12 @@ function routeFor(pathname: string): ReactNode {
   const rec = matchPath('/recordings/:id', pathname);
   if (rec) return <RecordingPage id={rec.id!} />;
   if (pathname === '/search') return <SearchPage />;
+  if (pathname === '/agents') return <AgentsPage />;
+  const agent = matchPath('/agents/:id', pathname);
+  if (agent) return <AgentPage key={agent.id} id={agent.id!} />;
   if (pathname === '/members') return <MembersPage />;
   if (pathname === '/keys') return <KeysPage />;
+  if (pathname === '/webhooks') return <WebhooksPage />;
   if (pathname === '/usage') return <UsagePage />;
   if (pathname === '/audit') return <AuditPage />;
   if (pathname === '/account') return <AccountPage />;

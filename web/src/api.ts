@@ -135,21 +135,26 @@ export async function api<T>(method: string, path: string, options: RequestOptio
       json = undefined;
     }
   }
-  if (!res.ok) {
-    const err = (json as ApiErrorBody | undefined)?.error;
-    const retry = Number(res.headers.get('retry-after'));
-    const apiError = new ApiError(
-      res.status,
-      err?.code ?? `HTTP_${res.status}`,
-      err?.message ?? (res.statusText || `Request failed with status ${res.status}`),
-      err?.request_id ?? res.headers.get('x-request-id') ?? undefined,
-      Number.isFinite(retry) && retry > 0 ? retry : undefined,
-    );
-    // A session that expired or was revoked: sign out locally.
-    if (res.status === 401 && token && !options.anonymous) await setToken(null);
-    throw apiError;
-  }
+  if (!res.ok) throw await failure(res, json, options.anonymous);
   return json as T;
+}
+
+/**
+ * The ApiError of an error response and its parsed body. A session that expired or was
+ * revoked (401) signs out locally.
+ */
+export async function failure(res: Response, json: unknown, anonymous = false): Promise<ApiError> {
+  const err = (json as ApiErrorBody | undefined)?.error;
+  const retry = Number(res.headers.get('retry-after'));
+  const apiError = new ApiError(
+    res.status,
+    err?.code ?? `HTTP_${res.status}`,
+    err?.message ?? (res.statusText || `Request failed with status ${res.status}`),
+    err?.request_id ?? res.headers.get('x-request-id') ?? undefined,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
+  if (res.status === 401 && token && !anonymous) await setToken(null);
+  return apiError;
 }
 
 export const get = <T>(path: string, query?: Query, signal?: AbortSignal) =>
@@ -320,3 +325,152 @@ export interface SearchResult {
   items: SearchItem[];
   total?: number;
 }
+
+export const RECORDING_SOURCES = ['upload', 'camera', 'node', 'interview'] as const;
+export type RecordingSource = (typeof RECORDING_SOURCES)[number];
+
+export interface Agent {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  instructions: string;
+  model: string;
+  /** The character (persona preset) it takes, or null. */
+  character_id?: string | null;
+  tools: string[];
+  knowledge: { sources?: RecordingSource[]; recording_ids?: string[]; from?: string; to?: string };
+  temperature: number;
+  max_steps: number;
+  max_citations: number;
+  metadata: Record<string, string>;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A model an agent may use (GET /agents/models). */
+export interface AgentModel {
+  id: string;
+  kind: 'extractive' | 'llm';
+}
+
+/** A persona preset agents can take (GET /characters). */
+export interface Character {
+  id: string;
+  workspace_id?: string;
+  name: string;
+  description: string;
+  persona: string;
+  created_at?: string;
+}
+
+/** A tool an agent may be given (GET /plugins/catalogue). */
+export interface CatalogueTool {
+  id: string;
+  kind: 'builtin' | 'mcp';
+  name: string;
+  description: string;
+  plugin_id?: string;
+  plugin_name?: string;
+}
+
+export interface Webhook {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string[];
+  description: string;
+  enabled: boolean;
+  disabled_reason: string | null;
+  failure_count: number;
+  previous_secret_expires_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Create and rotate-secret answer with the signing secret, once. */
+export type WebhookWithSecret = Webhook & { secret: string };
+
+export interface WebhookEventType {
+  name: string;
+  description: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDelivery {
+  id: string;
+  webhook_id: string;
+  message_id: string;
+  event_type: string;
+  payload: { type: string; timestamp: string; data: Record<string, unknown> };
+  attempts: number;
+  status: DeliveryStatus;
+  last_response_status: number | null;
+  last_response_body: string | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A moment a reply is built on; `url` opens the recording there (`/recordings/<id>?t=<s>`). */
+export interface Citation {
+  index: number;
+  recording_id: string;
+  recording_title: string;
+  timestamp_seconds: number;
+  source: 'transcript' | 'screen';
+  quote: string;
+  url: string;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+  result: string;
+}
+
+export interface AgentMessage {
+  id: string;
+  conversation_id: string;
+  agent_id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[];
+  tool_calls: ToolCall[];
+  model: string | null;
+  stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+  latency_ms: number | null;
+  created_at: string;
+}
+
+export interface Conversation {
+  id: string;
+  agent_id: string;
+  workspace_id: string;
+  title: string;
+  message_count: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** The events of a streamed reply (agents.types.ts on the server), each with its sequence number. */
+export type ReplyEvent = { seq: number } & (
+  | {
+      type: 'message.started';
+      conversation_id: string;
+      message_id: string;
+      user_message_id: string;
+      model: string;
+    }
+  | { type: 'tool.call'; tool_call: Omit<ToolCall, 'result'> }
+  | { type: 'tool.result'; tool_call_id: string; result: string }
+  | { type: 'citation'; citation: Citation }
+  | { type: 'text.delta'; delta: string }
+  | { type: 'message.completed'; message: AgentMessage }
+);

@@ -531,6 +531,1962 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List agents, newest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description The character (persona preset, /characters) the agent takes; null for none. */
+                character_id: string | null;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description A `agt_…` id. */
+                id: string;
+                /** @description How the agent should answer (its system prompt). */
+                instructions: string;
+                /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+                knowledge: {
+                  /** Format: date-time */
+                  from?: string;
+                  recording_ids?: string[];
+                  sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                  tags?: string[];
+                  /** Format: date-time */
+                  to?: string;
+                };
+                /** @description Most moments one reply cites. */
+                max_citations: number;
+                /** @description Most tool rounds in one reply. */
+                max_steps: number;
+                /** @description Your own labels, up to 32. */
+                metadata: {
+                  [key: string]: string;
+                };
+                /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+                model: string;
+                name: string;
+                temperature: number;
+                /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+                tools: (
+                  ('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string
+                )[];
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create an agent
+     * @description Needs `agent:manage` (write scope) in the workspace (the key’s, or `workspace_id`).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The character (persona preset, /characters) the agent takes; null for none. */
+            character_id?: string | null;
+            description?: string;
+            /** @description How the agent should answer (its system prompt). */
+            instructions?: string;
+            /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+            knowledge?: {
+              /** Format: date-time */
+              from?: string;
+              recording_ids?: string[];
+              sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+              tags?: string[];
+              /** Format: date-time */
+              to?: string;
+            };
+            /** @description Most moments one reply cites. */
+            max_citations?: number;
+            /** @description Most tool rounds in one reply. */
+            max_steps?: number;
+            /** @description Your own labels, up to 32. */
+            metadata?: {
+              [key: string]: string;
+            };
+            /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+            model?: string;
+            name: string;
+            temperature?: number;
+            /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+            tools?: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description An agent. */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an agent
+     * @description An agent of a workspace you are not in answers 404 AGENT_NOT_FOUND, like one that does not exist.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an agent with its conversations */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an agent (only the fields given) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The character (persona preset, /characters) the agent takes; null for none. */
+            character_id?: string | null;
+            description?: string;
+            /** @description How the agent should answer (its system prompt). */
+            instructions?: string;
+            /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+            knowledge?: {
+              /** Format: date-time */
+              from?: string;
+              recording_ids?: string[];
+              sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+              tags?: string[];
+              /** Format: date-time */
+              to?: string;
+            };
+            /** @description Most moments one reply cites. */
+            max_citations?: number;
+            /** @description Most tool rounds in one reply. */
+            max_steps?: number;
+            /** @description Your own labels, up to 32. */
+            metadata?: {
+              [key: string]: string;
+            };
+            /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+            model?: string;
+            name?: string;
+            temperature?: number;
+            /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+            tools?: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+          };
+        };
+      };
+      responses: {
+        /** @description An agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An agent's conversations, messages, tokens and reply latency */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              completion_tokens: number;
+              conversations: number;
+              latency_ms_avg: number | null;
+              messages: number;
+              prompt_tokens: number;
+              replies: number;
+              /** @description Tool calls made by its replies. */
+              tool_calls: number;
+              total_tokens: number;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your conversations with an agent, most recent first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description A `conv_…` id. */
+                id: string;
+                message_count: number;
+                title: string;
+                updated_at: string | null;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/conversations/{conversationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a conversation */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A conversation with an agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description A `conv_…` id. */
+              id: string;
+              message_count: number;
+              title: string;
+              updated_at: string | null;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a conversation with its messages */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/conversations/{conversationId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A conversation's messages, oldest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/memory': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your notes with this agent, oldest first
+     * @description What the agent keeps between conversations with you (its `save_memory` tool writes here). Each person has their own notes with an agent; at most 200.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                content: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `mem_…` id. */
+                id: string;
+                /** Format: date-time */
+                updated_at: string;
+                user_id: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a note the agent will recall */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              content: string;
+              /** Format: date-time */
+              created_at: string;
+              /** @description A `mem_…` id. */
+              id: string;
+              /** Format: date-time */
+              updated_at: string;
+              user_id: string | null;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/memory/{memoryId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Forget a note */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `mem_…` id. */
+          memoryId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rewrite a note */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `mem_…` id. */
+          memoryId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              content: string;
+              /** Format: date-time */
+              created_at: string;
+              /** @description A `mem_…` id. */
+              id: string;
+              /** Format: date-time */
+              updated_at: string;
+              user_id: string | null;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a message; the reply cites the moments it is built on
+     * @description Starts a conversation unless `conversation_id` names one of yours. The reply comes as JSON, or as Server-Sent Events with `stream: true` or `Accept: text/event-stream`. The agent searches as you: it never cites a recording you could not open.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description A `conv_…` id. */
+            conversation_id?: string;
+            /** @description What to ask the agent. */
+            message: string;
+            /** @description Stream the reply as Server-Sent Events (also chosen by `Accept: text/event-stream`). Events: `message.started`, `tool.call`, `tool.result`, `citation`, `text.delta`, `message.completed`; each has an `id` (its sequence number) to resume after with `GET …/messages/:messageId/events`. */
+            stream?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A conversation with an agent. */
+              conversation: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description A `conv_…` id. */
+                id: string;
+                message_count: number;
+                title: string;
+                updated_at: string | null;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              };
+              /** @description A message of a conversation. */
+              message: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              };
+              /** @description A message of a conversation. */
+              user_message: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/messages/{messageId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Stop a running reply
+     * @description The reply ends with `stop_reason: "cancelled"` and what it had. 409 once it has finished.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `msg_…` id. */
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              cancelled: boolean;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/{agentId}/messages/{messageId}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Resume a streamed reply after the last event seen
+     * @description Server-Sent Events after `Last-Event-ID` (or `?after=`). While the reply is being made (or for ten minutes after, on the process that made it) every later event; otherwise its `message.completed`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          after?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `msg_…` id. */
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agents/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The models an agent may use on this instance
+     * @description `extractive` (no language model: replies quote the recordings, no tokens used) always; the configured language model (IRIS_LLM_MODEL) when there is one.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                kind: 'extractive' | 'llm';
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit-events': {
     parameters: {
       query?: never;
@@ -1381,6 +3337,12 @@ export interface paths {
                 | 'recording:delete'
                 | 'schedule:read'
                 | 'schedule:manage'
+                | 'agent:read'
+                | 'agent:chat'
+                | 'agent:manage'
+                | 'plugin:manage'
+                | 'webhook:read'
+                | 'webhook:manage'
                 | '*'
               )[];
               /** @description Who it applies to; none given means everybody in the workspace. */
@@ -1689,6 +3651,12 @@ export interface paths {
               | 'recording:delete'
               | 'schedule:read'
               | 'schedule:manage'
+              | 'agent:read'
+              | 'agent:chat'
+              | 'agent:manage'
+              | 'plugin:manage'
+              | 'webhook:read'
+              | 'webhook:manage'
             )[];
             roles?: ('owner' | 'admin' | 'operator' | 'viewer' | 'auditor')[];
           };
@@ -2014,6 +3982,12 @@ export interface paths {
               | 'recording:delete'
               | 'schedule:read'
               | 'schedule:manage'
+              | 'agent:read'
+              | 'agent:chat'
+              | 'agent:manage'
+              | 'plugin:manage'
+              | 'webhook:read'
+              | 'webhook:manage'
             )[];
             roles?: ('owner' | 'admin' | 'operator' | 'viewer' | 'auditor')[];
           };
@@ -3704,6 +5678,12 @@ export interface paths {
               | 'recording:delete'
               | 'schedule:read'
               | 'schedule:manage'
+              | 'agent:read'
+              | 'agent:chat'
+              | 'agent:manage'
+              | 'plugin:manage'
+              | 'webhook:read'
+              | 'webhook:manage'
             )[];
             /** @description Replaces the member's groups in this workspace. */
             group_ids?: string[];
@@ -4282,6 +6262,456 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/characters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A workspace's characters, newest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description A `chr_…` id. */
+                id: string;
+                name: string;
+                persona: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a character (a persona preset for agents) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            name: string;
+            /** @description How agents with this character speak (added to a language model's system prompt). */
+            persona: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/characters/{characterId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a character */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a character; agents that took it keep going without one */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a character; agents that took it speak the new way from their next reply */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            name?: string;
+            /** @description How agents with this character speak (added to a language model's system prompt). */
+            persona?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   '/api/v1/keys': {
     parameters: {
       query?: never;
@@ -4634,6 +7064,610 @@ export interface paths {
             'application/json': {
               [key: string]: unknown;
             };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/plugins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's registered MCP servers */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description Headers are stored (and sent); they are never shown again. */
+                has_headers: boolean;
+                /** @description A `plg_…` id. */
+                id: string;
+                name: string;
+                tools: {
+                  description: string;
+                  input_schema: {
+                    [key: string]: unknown;
+                  };
+                  name: string;
+                }[];
+                /** Format: date-time */
+                updated_at: string;
+                url: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Register an external MCP server; its tools join the catalogue
+     * @description Needs `plugin:manage` (admin). Iris connects at once and lists the tools; the server must be on a public address unless the instance allows internal ones (IRIS_WEBHOOKS_ALLOW_PRIVATE).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @description Sent with every request (e.g. `authorization`); write-only, stored encrypted. */
+            headers?: {
+              [key: string]: string;
+            };
+            name: string;
+            /** @description The MCP server (Streamable HTTP). */
+            url: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/plugins/{pluginId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a plugin */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a plugin; agents that listed its tools go on without them */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/plugins/{pluginId}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** List the server's tools again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/plugins/catalogue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every tool an agent of the workspace may be given */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                description: string;
+                /** @description What an agent lists in `tools`. */
+                id: string;
+                kind: 'builtin' | 'mcp';
+                name: string;
+                /** @description A `plg_…` id. */
+                plugin_id?: string;
+                plugin_name?: string;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
           };
         };
       };
@@ -6586,7 +9620,7 @@ export interface paths {
     put?: never;
     /**
      * Search recordings: ranked recordings with snippets and the moments that matched
-     * @description Full text over titles, summaries, transcripts and screen text (SQLite FTS5 or PostgreSQL tsvector), fused with vector similarity when an embedder is configured. Without `workspace_id`, searches every workspace you can read (an API key: its own workspace). Scope: read.
+     * @description Full text over titles, summaries, transcripts and screen text (BM25 over an impact-ordered index, the same on SQLite and PostgreSQL), fused with vector similarity when an embedder is configured. Without `workspace_id`, searches every workspace you can read (an API key: its own workspace). Scope: read.
      */
     post: {
       parameters: {
@@ -7979,6 +11013,1168 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List a workspace's webhooks, newest first (never their secrets) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                disabled_reason: string | null;
+                /** @description Off: nothing is sent (also set by the automatic disable). */
+                enabled: boolean;
+                events: string[];
+                /** @description Consecutive deliveries that failed for good; reset by a success or by re-enabling. */
+                failure_count: number;
+                /** @description A `whk_…` id. */
+                id: string;
+                /** @description After a rotation, the old secret signs alongside the new one until then. */
+                previous_secret_expires_at: string | null;
+                /** Format: date-time */
+                updated_at: string;
+                url: string;
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Subscribe a URL to events; the signing secret is returned once
+     * @description Needs `webhook:manage` (admin scope) in the workspace (the key’s, or `workspace_id`). The URL must resolve to public addresses only (checked now and before every delivery). Deliveries follow Standard Webhooks: a POST with the JSON body `{type, timestamp, data}` and the headers `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>` of `<id>.<timestamp>.<body>` with the secret, space-separated entries while a rotated secret overlaps). Any 2xx within 10 s is a success; redirects are not followed; failures retry with backoff.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @default true */
+            enabled?: boolean;
+            events: string[];
+            /** @description An http(s) URL that must resolve to public addresses only (unless the instance allows internal ones with IRIS_WEBHOOKS_ALLOW_PRIVATE). */
+            url: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              disabled_reason: string | null;
+              /** @description Off: nothing is sent (also set by the automatic disable). */
+              enabled: boolean;
+              events: string[];
+              /** @description Consecutive deliveries that failed for good; reset by a success or by re-enabling. */
+              failure_count: number;
+              /** @description A `whk_…` id. */
+              id: string;
+              /** @description After a rotation, the old secret signs alongside the new one until then. */
+              previous_secret_expires_at: string | null;
+              /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+              secret: string;
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a webhook (never its secret)
+     * @description Another workspace's webhook answers 404, like one that does not exist.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              disabled_reason: string | null;
+              /** @description Off: nothing is sent (also set by the automatic disable). */
+              enabled: boolean;
+              events: string[];
+              /** @description Consecutive deliveries that failed for good; reset by a success or by re-enabling. */
+              failure_count: number;
+              /** @description A `whk_…` id. */
+              id: string;
+              /** @description After a rotation, the old secret signs alongside the new one until then. */
+              previous_secret_expires_at: string | null;
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /**
+     * Delete a webhook and its delivery log
+     * @description Pending deliveries are dropped. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /**
+     * Change the URL, events, description or enabled state
+     * @description Re-enabling a disabled webhook (`enabled: true`) clears `disabled_reason` and resets `failure_count`. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @description true on a disabled webhook re-enables it and resets failure_count. */
+            enabled?: boolean;
+            events?: string[];
+            /** @description An http(s) URL that must resolve to public addresses only (unless the instance allows internal ones with IRIS_WEBHOOKS_ALLOW_PRIVATE). */
+            url?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              disabled_reason: string | null;
+              /** @description Off: nothing is sent (also set by the automatic disable). */
+              enabled: boolean;
+              events: string[];
+              /** @description Consecutive deliveries that failed for good; reset by a success or by re-enabling. */
+              failure_count: number;
+              /** @description A `whk_…` id. */
+              id: string;
+              /** @description After a rotation, the old secret signs alongside the new one until then. */
+              previous_secret_expires_at: string | null;
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The delivery log of a webhook, newest first
+     * @description Each delivery: the body sent, attempts, status, the last answer (status and its first characters) or error, and when the next attempt is due. Kept 30 days. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          status?: 'pending' | 'succeeded' | 'failed';
+        };
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                attempts: number;
+                /** Format: date-time */
+                created_at: string;
+                delivered_at: string | null;
+                event_type: string;
+                /** @description A `whd_…` id. */
+                id: string;
+                last_attempt_at: string | null;
+                last_error: string | null;
+                last_response_body: string | null;
+                last_response_status: number | null;
+                /** @description The `webhook-id` header: the same on every attempt and on redeliveries of the message. */
+                message_id: string;
+                next_attempt_at: string | null;
+                /** @description The JSON body sent (and signed). */
+                payload: {
+                  data: {
+                    [key: string]: unknown;
+                  };
+                  /** Format: date-time */
+                  timestamp: string;
+                  type: string;
+                };
+                /** @enum {unknown} */
+                status: 'pending' | 'succeeded' | 'failed';
+                webhook_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One delivery of a webhook
+     * @description Another workspace's webhook answers 404, like one that does not exist.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whd_…` id. */
+          deliveryId: string;
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              /** Format: date-time */
+              created_at: string;
+              delivered_at: string | null;
+              event_type: string;
+              /** @description A `whd_…` id. */
+              id: string;
+              last_attempt_at: string | null;
+              last_error: string | null;
+              last_response_body: string | null;
+              last_response_status: number | null;
+              /** @description The `webhook-id` header: the same on every attempt and on redeliveries of the message. */
+              message_id: string;
+              next_attempt_at: string | null;
+              /** @description The JSON body sent (and signed). */
+              payload: {
+                data: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                timestamp: string;
+                type: string;
+              };
+              /** @enum {unknown} */
+              status: 'pending' | 'succeeded' | 'failed';
+              webhook_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivered (or failed) message again
+     * @description A new delivery with the same body and `webhook-id` (receivers can deduplicate on it), with its own attempts. 409 when the webhook is disabled. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whd_…` id. */
+          deliveryId: string;
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              /** Format: date-time */
+              created_at: string;
+              delivered_at: string | null;
+              event_type: string;
+              /** @description A `whd_…` id. */
+              id: string;
+              last_attempt_at: string | null;
+              last_error: string | null;
+              last_response_body: string | null;
+              last_response_status: number | null;
+              /** @description The `webhook-id` header: the same on every attempt and on redeliveries of the message. */
+              message_id: string;
+              next_attempt_at: string | null;
+              /** @description The JSON body sent (and signed). */
+              payload: {
+                data: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                timestamp: string;
+                type: string;
+              };
+              /** @enum {unknown} */
+              status: 'pending' | 'succeeded' | 'failed';
+              webhook_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate the signing secret; the new one is returned once
+     * @description The old secret keeps signing beside the new one until `previous_secret_expires_at` (24 h by default): during the overlap `webhook-signature` carries one `v1,…` entry per secret, so the receiver can switch at its own pace. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              disabled_reason: string | null;
+              /** @description Off: nothing is sent (also set by the automatic disable). */
+              enabled: boolean;
+              events: string[];
+              /** @description Consecutive deliveries that failed for good; reset by a success or by re-enabling. */
+              failure_count: number;
+              /** @description A `whk_…` id. */
+              id: string;
+              /** @description After a rotation, the old secret signs alongside the new one until then. */
+              previous_secret_expires_at: string | null;
+              /** @description The signing secret (`whsec_…`, Standard Webhooks). Shown only in this response: store it now. */
+              secret: string;
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/{webhookId}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a `webhook.test` event now (whatever events the webhook subscribes to)
+     * @description Answers 202 with the queued delivery; follow it in the delivery log. 409 when the webhook is disabled. Another workspace's webhook answers 404, like one that does not exist.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `whk_…` id. */
+          webhookId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              attempts: number;
+              /** Format: date-time */
+              created_at: string;
+              delivered_at: string | null;
+              event_type: string;
+              /** @description A `whd_…` id. */
+              id: string;
+              last_attempt_at: string | null;
+              last_error: string | null;
+              last_response_body: string | null;
+              last_response_status: number | null;
+              /** @description The `webhook-id` header: the same on every attempt and on redeliveries of the message. */
+              message_id: string;
+              next_attempt_at: string | null;
+              /** @description The JSON body sent (and signed). */
+              payload: {
+                data: {
+                  [key: string]: unknown;
+                };
+                /** Format: date-time */
+                timestamp: string;
+                type: string;
+              };
+              /** @enum {unknown} */
+              status: 'pending' | 'succeeded' | 'failed';
+              webhook_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/event-types': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The event types a webhook can subscribe to
+     * @description Declared by the modules of this instance; `*` subscribes to all of them.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                description: string;
+                name: string;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/workspaces': {
     parameters: {
       query?: never;
@@ -8769,6 +12965,201 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/v1/workspaces/{id}/rate-limits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's request rates: its plan's, custom ones, and what applies */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `ws_…` id. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              custom: {
+                agent_requests_per_minute: number | null;
+                requests_per_minute: number | null;
+              };
+              effective: {
+                agent_requests_per_minute: number;
+                requests_per_minute: number;
+              };
+              plan: string;
+              plan_limits: {
+                agent_requests_per_minute: number;
+                requests_per_minute: number;
+              };
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+        429: {
+          headers: {
+            /** @description Seconds to wait. */
+            'Retry-After'?: number;
+            'X-RateLimit-Limit'?: number;
+            'X-RateLimit-Remaining'?: number;
+            /** @description Seconds until the budget is full again. */
+            'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    /**
+     * Set custom rates (instance administrator; null keeps the plan’s)
+     * @description Spec 002’s Enterprise tier: `requests_per_minute` for the API, `agent_requests_per_minute` for the agents API’s own bucket. Applies at once on this process, within 30 s on the others.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `ws_…` id. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            agent_requests_per_minute: number | null;
+            requests_per_minute: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              custom: {
+                agent_requests_per_minute: number | null;
+                requests_per_minute: number | null;
+              };
+              effective: {
+                agent_requests_per_minute: number;
+                requests_per_minute: number;
+              };
+              plan: string;
+              plan_limits: {
+                agent_requests_per_minute: number;
+                requests_per_minute: number;
+              };
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Rate limit exceeded; retry after `Retry-After` seconds. */
+        429: {
+          headers: {
+            /** @description Seconds to wait. */
+            'Retry-After'?: number;
+            'X-RateLimit-Limit'?: number;
+            'X-RateLimit-Remaining'?: number;
+            /** @description Seconds until the budget is full again. */
+            'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/workspaces/{id}/usage': {
     parameters: {
       query?: never;
@@ -8797,6 +13188,8 @@ export interface paths {
           content: {
             'application/json': {
               limits: {
+                /** @description Language-model tokens agents may use per month. */
+                agent_tokens: number;
                 max_upload_bytes: number;
                 processed_minutes: number;
                 recordings: number;
@@ -8806,6 +13199,11 @@ export interface paths {
               period: string;
               plan: string;
               usage: {
+                agent_tokens: {
+                  limit: number | null;
+                  remaining?: number;
+                  used: number;
+                };
                 processed_minutes: {
                   limit: number | null;
                   remaining?: number;
@@ -9351,6 +13749,3016 @@ export interface paths {
           };
           content: {
             'text/html': string;
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List agents, newest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description The character (persona preset, /characters) the agent takes; null for none. */
+                character_id: string | null;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description A `agt_…` id. */
+                id: string;
+                /** @description How the agent should answer (its system prompt). */
+                instructions: string;
+                /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+                knowledge: {
+                  /** Format: date-time */
+                  from?: string;
+                  recording_ids?: string[];
+                  sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                  tags?: string[];
+                  /** Format: date-time */
+                  to?: string;
+                };
+                /** @description Most moments one reply cites. */
+                max_citations: number;
+                /** @description Most tool rounds in one reply. */
+                max_steps: number;
+                /** @description Your own labels, up to 32. */
+                metadata: {
+                  [key: string]: string;
+                };
+                /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+                model: string;
+                name: string;
+                temperature: number;
+                /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+                tools: (
+                  ('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string
+                )[];
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create an agent
+     * @description Needs `agent:manage` (write scope) in the workspace (the key’s, or `workspace_id`).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The character (persona preset, /characters) the agent takes; null for none. */
+            character_id?: string | null;
+            description?: string;
+            /** @description How the agent should answer (its system prompt). */
+            instructions?: string;
+            /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+            knowledge?: {
+              /** Format: date-time */
+              from?: string;
+              recording_ids?: string[];
+              sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+              tags?: string[];
+              /** Format: date-time */
+              to?: string;
+            };
+            /** @description Most moments one reply cites. */
+            max_citations?: number;
+            /** @description Most tool rounds in one reply. */
+            max_steps?: number;
+            /** @description Your own labels, up to 32. */
+            metadata?: {
+              [key: string]: string;
+            };
+            /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+            model?: string;
+            name: string;
+            temperature?: number;
+            /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+            tools?: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description An agent. */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an agent
+     * @description An agent of a workspace you are not in answers 404 AGENT_NOT_FOUND, like one that does not exist.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an agent with its conversations */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change an agent (only the fields given) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description The character (persona preset, /characters) the agent takes; null for none. */
+            character_id?: string | null;
+            description?: string;
+            /** @description How the agent should answer (its system prompt). */
+            instructions?: string;
+            /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+            knowledge?: {
+              /** Format: date-time */
+              from?: string;
+              recording_ids?: string[];
+              sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+              tags?: string[];
+              /** Format: date-time */
+              to?: string;
+            };
+            /** @description Most moments one reply cites. */
+            max_citations?: number;
+            /** @description Most tool rounds in one reply. */
+            max_steps?: number;
+            /** @description Your own labels, up to 32. */
+            metadata?: {
+              [key: string]: string;
+            };
+            /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+            model?: string;
+            name?: string;
+            temperature?: number;
+            /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+            tools?: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+          };
+        };
+      };
+      responses: {
+        /** @description An agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The character (persona preset, /characters) the agent takes; null for none. */
+              character_id: string | null;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `agt_…` id. */
+              id: string;
+              /** @description How the agent should answer (its system prompt). */
+              instructions: string;
+              /** @description What the agent draws on, always inside what its caller may read: its workspace, narrowed by recording source, to some recordings, to recordings with some tags, or to recordings made between `from` and `to`. */
+              knowledge: {
+                /** Format: date-time */
+                from?: string;
+                recording_ids?: string[];
+                sources?: ('upload' | 'camera' | 'node' | 'interview')[];
+                tags?: string[];
+                /** Format: date-time */
+                to?: string;
+              };
+              /** @description Most moments one reply cites. */
+              max_citations: number;
+              /** @description Most tool rounds in one reply. */
+              max_steps: number;
+              /** @description Your own labels, up to 32. */
+              metadata: {
+                [key: string]: string;
+              };
+              /** @description `extractive` (the default, no language model: replies quote the recordings) or a model this instance is configured with. */
+              model: string;
+              name: string;
+              temperature: number;
+              /** @description Tools the agent may call: built-ins, and plugin tools as `plg_…/<tool>` (GET /plugins/catalogue). Without `search_recordings` it cannot see any recording. */
+              tools: (('search_recordings' | 'get_transcript' | 'save_memory' | 'recall_memory') | string)[];
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An agent's conversations, messages, tokens and reply latency */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              completion_tokens: number;
+              conversations: number;
+              latency_ms_avg: number | null;
+              messages: number;
+              prompt_tokens: number;
+              replies: number;
+              /** @description Tool calls made by its replies. */
+              tool_calls: number;
+              total_tokens: number;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your conversations with an agent, most recent first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description A `conv_…` id. */
+                id: string;
+                message_count: number;
+                title: string;
+                updated_at: string | null;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/conversations/{conversationId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a conversation */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A conversation with an agent. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description A `conv_…` id. */
+              id: string;
+              message_count: number;
+              title: string;
+              updated_at: string | null;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a conversation with its messages */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/conversations/{conversationId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A conversation's messages, oldest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `conv_…` id. */
+          conversationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/memory': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your notes with this agent, oldest first
+     * @description What the agent keeps between conversations with you (its `save_memory` tool writes here). Each person has their own notes with an agent; at most 200.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                content: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `mem_…` id. */
+                id: string;
+                /** Format: date-time */
+                updated_at: string;
+                user_id: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a note the agent will recall */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              content: string;
+              /** Format: date-time */
+              created_at: string;
+              /** @description A `mem_…` id. */
+              id: string;
+              /** Format: date-time */
+              updated_at: string;
+              user_id: string | null;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/memory/{memoryId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Forget a note */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `mem_…` id. */
+          memoryId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rewrite a note */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `mem_…` id. */
+          memoryId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            content: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `agt_…` id. */
+              agent_id: string;
+              content: string;
+              /** Format: date-time */
+              created_at: string;
+              /** @description A `mem_…` id. */
+              id: string;
+              /** Format: date-time */
+              updated_at: string;
+              user_id: string | null;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a message; the reply cites the moments it is built on
+     * @description Starts a conversation unless `conversation_id` names one of yours. The reply comes as JSON, or as Server-Sent Events with `stream: true` or `Accept: text/event-stream`. The agent searches as you: it never cites a recording you could not open.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description A `conv_…` id. */
+            conversation_id?: string;
+            /** @description What to ask the agent. */
+            message: string;
+            /** @description Stream the reply as Server-Sent Events (also chosen by `Accept: text/event-stream`). Events: `message.started`, `tool.call`, `tool.result`, `citation`, `text.delta`, `message.completed`; each has an `id` (its sequence number) to resume after with `GET …/messages/:messageId/events`. */
+            stream?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A conversation with an agent. */
+              conversation: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description A `conv_…` id. */
+                id: string;
+                message_count: number;
+                title: string;
+                updated_at: string | null;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              };
+              /** @description A message of a conversation. */
+              message: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              };
+              /** @description A message of a conversation. */
+              user_message: {
+                /** @description A `agt_…` id. */
+                agent_id: string;
+                citations: {
+                  /** @description The `[n]` in the reply. */
+                  index: number;
+                  /** @description The recording's own words. */
+                  quote: string;
+                  /** @description A `rec_…` id. */
+                  recording_id: string;
+                  recording_title: string;
+                  source: 'transcript' | 'screen';
+                  timestamp_seconds: number;
+                  /** @description The dashboard's page of the recording at that moment. */
+                  url: string;
+                }[];
+                content: string;
+                /** @description A `conv_…` id. */
+                conversation_id: string;
+                /** Format: date-time */
+                created_at: string;
+                /** @description A `msg_…` id. */
+                id: string;
+                latency_ms: number | null;
+                model: string | null;
+                role: 'user' | 'assistant';
+                stop_reason: 'end_turn' | 'max_steps' | 'cancelled' | null;
+                tool_calls: {
+                  arguments: {
+                    [key: string]: unknown;
+                  };
+                  id: string;
+                  name: string;
+                  result: string;
+                }[];
+                usage: {
+                  completion_tokens: number;
+                  prompt_tokens: number;
+                  total_tokens: number;
+                };
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        502: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/messages/{messageId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Stop a running reply
+     * @description The reply ends with `stop_reason: "cancelled"` and what it had. 409 once it has finished.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `msg_…` id. */
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              cancelled: boolean;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/{agentId}/messages/{messageId}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Resume a streamed reply after the last event seen
+     * @description Server-Sent Events after `Last-Event-ID` (or `?after=`). While the reply is being made (or for ten minutes after, on the process that made it) every later event; otherwise its `message.completed`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          after?: number;
+        };
+        header?: never;
+        path: {
+          /** @description A `agt_…` id. */
+          agentId: string;
+          /** @description A `msg_…` id. */
+          messageId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description text/event-stream */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/agents/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The models an agent may use on this instance
+     * @description `extractive` (no language model: replies quote the recordings, no tokens used) always; the configured language model (IRIS_LLM_MODEL) when there is one.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                kind: 'extractive' | 'llm';
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/characters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A workspace's characters, newest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description A `chr_…` id. */
+                id: string;
+                name: string;
+                persona: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a character (a persona preset for agents) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            name: string;
+            /** @description How agents with this character speak (added to a language model's system prompt). */
+            persona: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/characters/{characterId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a character */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a character; agents that took it keep going without one */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a character; agents that took it speak the new way from their next reply */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `chr_…` id. */
+          characterId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            name?: string;
+            /** @description How agents with this character speak (added to a language model's system prompt). */
+            persona?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description A `chr_…` id. */
+              id: string;
+              name: string;
+              persona: string;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/v1/plugins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's registered MCP servers */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                description: string;
+                /** @description Headers are stored (and sent); they are never shown again. */
+                has_headers: boolean;
+                /** @description A `plg_…` id. */
+                id: string;
+                name: string;
+                tools: {
+                  description: string;
+                  input_schema: {
+                    [key: string]: unknown;
+                  };
+                  name: string;
+                }[];
+                /** Format: date-time */
+                updated_at: string;
+                url: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Register an external MCP server; its tools join the catalogue
+     * @description Needs `plugin:manage` (admin). Iris connects at once and lists the tools; the server must be on a public address unless the instance allows internal ones (IRIS_WEBHOOKS_ALLOW_PRIVATE).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            description?: string;
+            /** @description Sent with every request (e.g. `authorization`); write-only, stored encrypted. */
+            headers?: {
+              [key: string]: string;
+            };
+            name: string;
+            /** @description The MCP server (Streamable HTTP). */
+            url: string;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/plugins/{pluginId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a plugin */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a plugin; agents that listed its tools go on without them */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/plugins/{pluginId}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** List the server's tools again */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `plg_…` id. */
+          pluginId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              description: string;
+              /** @description Headers are stored (and sent); they are never shown again. */
+              has_headers: boolean;
+              /** @description A `plg_…` id. */
+              id: string;
+              name: string;
+              tools: {
+                description: string;
+                input_schema: {
+                  [key: string]: unknown;
+                };
+                name: string;
+              }[];
+              /** Format: date-time */
+              updated_at: string;
+              url: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/plugins/catalogue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every tool an agent of the workspace may be given */
+    get: {
+      parameters: {
+        query?: {
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                description: string;
+                /** @description What an agent lists in `tools`. */
+                id: string;
+                kind: 'builtin' | 'mcp';
+                name: string;
+                /** @description A `plg_…` id. */
+                plugin_id?: string;
+                plugin_name?: string;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
           };
         };
       };
