@@ -94,6 +94,43 @@ describe('timeline of chapters', () => {
     ]);
   });
 
+  it("follows a browser's page changes as a loaded machine records them (a tab still loading, the next address over the old page)", () => {
+    // Frames as a CI run recorded them under load: the first page caught while loading,
+    // a half-typed address, and the next page's address shown over the old page.
+    const create =
+      'CREATE TABLE x +\nCREATE TABLE\nUp SQL Commands\nCREATE TABLE define a new table\nSynopsis\nCREATE GLOBAL LOCAL TEMPORARY TEMP UNLOGGED TABLE IF NOT EXISTS';
+    const joins =
+      '2.6. Joins Between Tables x +\n2.6. Joins Between Tables\nPrev Up Chapter 2. The SQL Language\n2.6. Joins Between Tables\nThus far, our queries have only accessed one table at a time';
+    const frames = [
+      {
+        t: 4.25,
+        url: 'file:///docs/sql-createtable.html',
+        text: 'Loading.. x +\nX File /ust/share/doc/sql-createtable.htm!',
+      },
+      { t: 5, url: 'file:///docs/sql-createtable.html', text: create },
+      { t: 9, url: 'file:///usr/share/docl', text: create },
+      { t: 9.75, url: 'file:///docs/tutorial-join.html', text: joins },
+      { t: 14.5, url: 'file:///docs/indexes-types.html', text: joins },
+      {
+        t: 15.25,
+        url: 'file:///docs/indexes-types.html',
+        text: '11.2. Index Types x +\n11.2. Index Types\nPrev Up Chapter 11. Indexes Home Next\n11.2. Index Types\nPostgreSQL provides several index types',
+      },
+      {
+        t: 20,
+        url: 'file:///docs/datatype-json.html',
+        text: '8.14. JSON Types x +\n8.14. JSON Types\nPrev Up Chapter 8. Data Types\n8.14. JSON Types\nJSON data types are for storing JSON',
+      },
+    ];
+    const chapters = buildTimeline({ frames, duration: 24 });
+    expect(chapters.map((c) => [c.start, c.title])).toEqual([
+      [0, 'CREATE TABLE'],
+      [9.75, '2.6. Joins Between Tables'],
+      [15.25, '11.2. Index Types'],
+      [20, '8.14. JSON Types'],
+    ]);
+  });
+
   it('is empty without any text', () => {
     expect(buildTimeline({ duration: 60 })).toEqual([]);
   });

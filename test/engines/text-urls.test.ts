@@ -96,6 +96,11 @@ describe('local files', () => {
       ],
       ['€ 2 G = @fFile jusr/share/doc/git-doc/git-rebase.html bd', 'git-doc/git-rebase.html'],
       ['€ > G @File /usr/share/doc/git-doc/git-bisect.htm|', 'git-doc/git-bisect.html'],
+      ['@ = © File /usr/share/doc/git-doc/git-log.htmi x', 'git-doc/git-log.html'],
+      [
+        '€ X @File _/ust/share/doc/postgresql-doc-15/htm|/tutorial-join.html',
+        'postgresql-doc-15/html/tutorial-join.html',
+      ],
       [
         'v @ SELECT x + | CG OFile /usr/share/doc/postgresql-doc-15/html/sql-select.htm!',
         'postgresql-doc-15/html/sql-select.html',

@@ -143,7 +143,12 @@ export function screenRuns(
   for (const f of shown) {
     const last = runs.at(-1);
     const prev = last?.frames.at(-1);
-    const same = prev && ((prev.url && prev.url === f.url) || wordJaccard(prev.text, f.text) >= SAME_SCREEN);
+    // A page keeps its address while it scrolls (its words change), so the run's address
+    // holds it together; the run's, not the last frame's: a browser shows the next
+    // page's address over the old page for a moment, and that frame belongs to the old
+    // page by its words, while the new page must still start a run of its own.
+    const address = last?.frames.find((g) => g.url)?.url;
+    const same = prev && ((address && address === f.url) || wordJaccard(prev.text, f.text) >= SAME_SCREEN);
     if (last && same) last.frames.push(f);
     else runs.push({ start: f.t, end, frames: [f], title: null });
   }
@@ -179,9 +184,20 @@ export function screenRuns(
     const elsewhere = new Set(
       shown.filter((f) => !own.has(f)).flatMap((f) => f.text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []),
     );
-    r.title ??= screenTitle(r.frames[0]!, elsewhere);
+    r.title ??= screenTitle(firstRendered(r.frames), elsewhere);
   }
   return runs;
+}
+
+/**
+ * The first frame of a screen that shows it whole: a page caught while loading holds
+ * only its tab bar ("Loading…"), so a frame with under half the words of the run's
+ * fullest frame does not name the screen.
+ */
+function firstRendered(frames: readonly FrameText[]): FrameText {
+  const size = (f: FrameText) => words(f.text).length;
+  const fullest = Math.max(...frames.map(size));
+  return frames.find((f) => size(f) * 2 >= fullest) ?? frames[0]!;
 }
 
 function collectPieces(segments: TimedSegment[], frames: FrameText[]): Piece[] {

@@ -57,6 +57,9 @@ const FILE_CHIP = new RegExp(
 );
 /** Top-level folders a local path starts with: what a misread leading slash is recognised by. */
 const ROOTS = 'usr|home|tmp|var|opt|etc|mnt|media|srv|root|Users|Library|Volumes|private';
+const ROOT_NAMES = ROOTS.split('|');
+/** "File" and the first folder of its path, with whatever OCR made of the leading slash. */
+const CHIP_ROOT = /(?<![a-z]{2})(file\s{1,4})(?:[j_|!l]\s?\/?|\/?)([a-z]{3,8})\//gi;
 const WWW = new RegExp(String.raw`\bwww\d?\.${URL_CHARS}+`, 'gi');
 const BARE = new RegExp(
   String.raw`(?<![\w@./-])((?:${LABEL}\.)+(${TLD_ALT}))(?![\w-])((?::\d{2,5})?(?:/${URL_CHARS}*)?)`,
@@ -88,13 +91,32 @@ export function repairOcrUrlText(text: string): string {
       .replace(/(?<=[./][^\s|]*[a-z])\|(?=[a-z0-9/?#._-]|\s|$)/gim, 'l')
       // "page.htm!", "page.htmI", "page.htm1", "page. html": the end of an .html address
       .replace(/(?<=\w)\.\s(html?|php|aspx?|pdf)(?![\w.])/g, '.$1')
-      .replace(/(?<=[\w/.]htm)[!I1](?=[/\s]|$)/gm, 'l')
-      // Chromium's file chip: "File jusr/share…", "File _/usr/share…": the slash misread
-      .replace(
-        new RegExp(String.raw`(?<![a-z]{2})(file\s{1,4})(?:[j_|!l]\s?/?|/?)(?=(?:${ROOTS})/)`, 'gi'),
-        '$1/',
-      )
+      .replace(/(?<=[\w/.]htm)[!I1i](?=[/\s]|$)/gm, 'l')
+      // Chromium's file chip: "File jusr/share…", "File _/usr/share…": the slash misread,
+      // and the root itself misread by a letter ("ust/share")
+      .replace(CHIP_ROOT, (m, chip: string, root: string) => {
+        const known = nearestRoot(root);
+        return known ? `${chip}/${known}/` : m;
+      })
   );
+}
+
+/**
+ * The filesystem root a file chip's first segment stands for: itself when it is one,
+ * else the only root of the same length that differs from it in one letter (OCR's usual
+ * damage: "ust" for "usr"); undefined when it is not a root.
+ */
+function nearestRoot(segment: string): string | undefined {
+  const exact = ROOT_NAMES.find((r) => r.toLowerCase() === segment.toLowerCase());
+  if (exact) return exact;
+  if (segment.length < 3) return undefined;
+  const near = ROOT_NAMES.filter((r) => {
+    if (r.length !== segment.length) return false;
+    let differ = 0;
+    for (let i = 0; i < r.length; i++) if (r[i]!.toLowerCase() !== segment[i]!.toLowerCase()) differ++;
+    return differ === 1;
+  });
+  return near.length === 1 ? near[0] : undefined;
 }
 
 export function extractUrls(text: string): FoundUrl[] {
