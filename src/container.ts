@@ -53,6 +53,7 @@ import { sharingModule } from './modules/sharing/sharing.module.js';
 import { mcpModule } from './mcp/mcp.module.js';
 import { webModule } from './modules/web/web.module.js';
 import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { createVisionModule, type VisionModule } from './modules/vision/vision.module.js';
 import type { EventPublisher } from './platform/events/publisher.js';
 
 /**
@@ -119,6 +120,8 @@ export interface Container {
   agents: AgentsModule;
   /** Workspace webhooks: subscriptions and their signed deliveries from the queue. */
   webhooks: WebhooksModule;
+  /** Cameras and their workers (spec 001). */
+  vision: VisionModule;
   /**
    * The event bus: `publish(workspaceId, type, data)` queues a delivery to every enabled
    * webhook of the workspace subscribed to `type` (a name some module declares in its
@@ -314,6 +317,7 @@ export async function createContainer(
     allowPrivateTargets: config.webhooksAllowPrivate,
     events: webhooks.events,
   });
+  const vision = createVisionModule({ db, access, audit, logger, secret: config.secret });
   const publicShares = sharing.publicShares(recordings);
   const oidc = new OidcService({
     config: config.oidc,
@@ -348,6 +352,7 @@ export async function createContainer(
     search,
     agents,
     webhooks,
+    vision,
     mcpModule({ modules }, { recordings, search, blobs, logger }),
     // Last: the dashboard's catch-all never shadows the routes above.
     webModule(),
@@ -396,6 +401,7 @@ export async function createContainer(
     search,
     agents,
     webhooks,
+    vision,
     events: webhooks.events,
     modules,
     async close() {

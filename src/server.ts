@@ -57,13 +57,20 @@ export async function startServer(role: Role, options: ServerOptions = {}): Prom
   let app: FastifyInstance | undefined;
   let address: string | undefined;
   try {
-    if (workers) await workers.start();
+    if (workers) {
+      await workers.start();
+      for (const m of container.modules) {
+        await m.startWorkers?.();
+        if (m.workerHealth) container.health.addWorkerSource(m.workerHealth.bind(m));
+      }
+    }
     if (role !== 'worker') {
       app = await buildApp(container);
       address = await app.listen({ host: config.host, port: config.port });
     }
   } catch (err) {
     await workers?.stop().catch(() => {});
+    for (const m of container.modules) await m.stopWorkers?.().catch(() => {});
     await app?.close().catch(() => {});
     await container.close().catch(() => {});
     throw err;
@@ -88,7 +95,13 @@ export async function startServer(role: Role, options: ServerOptions = {}): Prom
       const sweep = app ? setInterval(() => app?.server.closeIdleConnections(), 250) : undefined;
       try {
         // In parallel: the listener drains its requests while workers finish their jobs.
-        await Promise.all([app?.close(), workers?.stop()]);
+        await Promise.all([
+          app?.close(),
+          (async () => {
+            await workers?.stop();
+            if (workers) for (const m of [...container.modules].reverse()) await m.stopWorkers?.();
+          })(),
+        ]);
       } finally {
         clearInterval(sweep);
       }

@@ -39,6 +39,10 @@ export const PERMISSIONS = {
   // sends the workspace's events outside Iris).
   'webhook:read': 'read',
   'webhook:manage': 'admin',
+  // Cameras (spec 001): watching them is a read; adding, repointing and deleting them is
+  // administration (a camera's URL carries its password, and deleting one purges its history).
+  'camera:read': 'read',
+  'camera:manage': 'admin',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -8,6 +8,7 @@ export interface SecretPurpose {
 
 export const WEBHOOK_SECRETS: SecretPurpose = { salt: 'iris/webhooks', info: 'webhook signing secrets v1' };
 export const PLUGIN_HEADERS: SecretPurpose = { salt: 'iris/agents', info: 'agent plugin headers v1' };
+export const CAMERA_URLS: SecretPurpose = { salt: 'iris/vision', info: 'camera rtsp urls v1' };
 
 const VERSION = 'v1';
 const IV_BYTES = 12;

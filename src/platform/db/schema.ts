@@ -526,4 +526,50 @@ export interface DB {
   workspace_rate_limits: WorkspaceRateLimitsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  cameras: CamerasTable;
+  camera_heartbeats: CameraHeartbeatsTable;
+  camera_leases: CameraLeasesTable;
+}
+
+export interface CamerasTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** SecretBox(CAMERA_URLS) of the full RTSP URL, with the camera id as associated data. */
+  rtsp_url_sealed: string;
+  rtsp_url_masked: string;
+  enabled: Bool;
+  detect_conf: number;
+  pre_seconds: number;
+  post_seconds: number;
+  /** Comma-separated COCO labels. */
+  trigger_classes: string;
+  detect_iou: number;
+  detect_imgsz: number;
+  detect_interval: number;
+  trigger_cooldown: number;
+  min_trigger_frames: number;
+  rtsp_transport: string;
+  faces_enabled: Bool;
+  reid_enabled: Bool;
+  created_by: string | null;
+  created_at: Time;
+  updated_at: Time;
+}
+
+export interface CameraHeartbeatsTable {
+  camera_id: string;
+  /** The process running the camera's worker. */
+  worker_id: string;
+  /** 'starting' | 'online' | 'error' */
+  state: string;
+  reason: string | null;
+  fps: number;
+  seen_at: Time;
+}
+
+export interface CameraLeasesTable {
+  camera_id: string;
+  holder: string;
+  expires_at: Time;
 }

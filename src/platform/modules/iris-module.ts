@@ -33,6 +33,15 @@ export interface IrisModule {
   init?(): Promise<void>;
   /** Stops it; called in reverse module order when the container closes. */
   close?(): Promise<void>;
+  /**
+   * Starts the module's own long-running workers (camera readers, …) in a process that
+   * runs workers (`serve`, `worker`; never `api`), beside the job queue's; stopped with
+   * `stopWorkers` before the container closes.
+   */
+  startWorkers?(): Promise<void>;
+  stopWorkers?(): Promise<void>;
+  /** This process's workers of the module for /health's `workers[]`. */
+  workerHealth?(): Promise<Array<{ name: string; status: string; [detail: string]: unknown }>>;
 }
 
 export interface WebhookEventType {

@@ -16,6 +16,7 @@ import { searchPostings } from './0006_search_postings.js';
 import { agents } from './0007_agents.js';
 import { webhooks } from './0008_webhooks.js';
 import { workspaceRateLimits } from './0009_workspace_rate_limits.js';
+import { cameras } from './0010_cameras.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -31,6 +32,7 @@ const HISTORY: Record<string, IrisMigration> = {
   '0007_agents': agents,
   '0008_webhooks': webhooks,
   '0009_workspace_rate_limits': workspaceRateLimits,
+  '0010_cameras': cameras,
 };
 
 class StaticProvider implements MigrationProvider {

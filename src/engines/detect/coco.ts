@@ -1,0 +1,98 @@
+/**
+ * The 80 object classes of COCO, in the models' index order: what the COCO-trained
+ * detectors Iris runs (centernet in `@vladmandic/human`, and the YOLO family users
+ * bring) can report. Cameras choose their trigger classes from this list.
+ */
+export const COCO_CLASSES = [
+  'person',
+  'bicycle',
+  'car',
+  'motorcycle',
+  'airplane',
+  'bus',
+  'train',
+  'truck',
+  'boat',
+  'traffic light',
+  'fire hydrant',
+  'stop sign',
+  'parking meter',
+  'bench',
+  'bird',
+  'cat',
+  'dog',
+  'horse',
+  'sheep',
+  'cow',
+  'elephant',
+  'bear',
+  'zebra',
+  'giraffe',
+  'backpack',
+  'umbrella',
+  'handbag',
+  'tie',
+  'suitcase',
+  'frisbee',
+  'skis',
+  'snowboard',
+  'sports ball',
+  'kite',
+  'baseball bat',
+  'baseball glove',
+  'skateboard',
+  'surfboard',
+  'tennis racket',
+  'bottle',
+  'wine glass',
+  'cup',
+  'fork',
+  'knife',
+  'spoon',
+  'bowl',
+  'banana',
+  'apple',
+  'sandwich',
+  'orange',
+  'broccoli',
+  'carrot',
+  'hot dog',
+  'pizza',
+  'donut',
+  'cake',
+  'chair',
+  'couch',
+  'potted plant',
+  'bed',
+  'dining table',
+  'toilet',
+  'tv',
+  'laptop',
+  'mouse',
+  'remote',
+  'keyboard',
+  'cell phone',
+  'microwave',
+  'oven',
+  'toaster',
+  'sink',
+  'refrigerator',
+  'book',
+  'clock',
+  'vase',
+  'scissors',
+  'teddy bear',
+  'hair drier',
+  'toothbrush',
+] as const;
+
+export type CocoClass = (typeof COCO_CLASSES)[number];
+
+const KNOWN = new Set<string>(COCO_CLASSES);
+export const isCocoClass = (label: string): label is CocoClass => KNOWN.has(label);
+
+/** What a camera triggers on when it names nothing (spec 001: empty ⇒ person). */
+export const DEFAULT_TRIGGER_CLASSES: readonly CocoClass[] = ['person'];
+
+/** Vehicle classes, whose identities also get a colour. */
+export const VEHICLE_CLASSES: readonly CocoClass[] = ['bicycle', 'car', 'motorcycle', 'bus', 'truck', 'boat'];

@@ -1,0 +1,103 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { DetectorStatus } from '../../engines/detect/port.js';
+import type { AccessService } from '../../platform/auth/access.js';
+import { CAMERA_URLS, SecretBox } from '../../platform/crypto/secret-box.js';
+import type { DB } from '../../platform/db/schema.js';
+import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
+import type { AuditWriter } from '../audit/audit.service.js';
+import { CamerasRepository } from './cameras/cameras.repository.js';
+import { camerasRoutes } from './cameras/cameras.routes.js';
+import { CamerasService } from './cameras/cameras.service.js';
+import { CameraLeasesRepository } from './workers/camera-leases.repository.js';
+import { CameraSupervisor, type SupervisorOptions } from './workers/supervisor.js';
+
+export interface VisionModuleDeps {
+  db: Kysely<DB>;
+  access: AccessService;
+  audit: AuditWriter;
+  logger: Logger;
+  /** The instance secret: RTSP URLs are sealed under a key derived from it. */
+  secret: string;
+  /** Spec 001's status_stale_seconds. */
+  staleSeconds?: number;
+  /** Supervisor tuning (tests). */
+  supervisor?: Partial<Pick<SupervisorOptions, 'leaseSeconds' | 'pollMs' | 'worker' | 'holder'>>;
+}
+
+export interface VisionModule extends IrisModule {
+  cameras: CamerasService;
+  /** Where workers write their heartbeats (tests write their own). */
+  camerasRepo: CamerasRepository;
+  supervisor: CameraSupervisor;
+}
+
+/**
+ * No detector engine ships yet: cameras stream, beat and report status, and the
+ * features that need detection say so (spec 001's `detector` fields) instead of
+ * pretending to detect.
+ */
+const NO_DETECTOR: DetectorStatus = {
+  engine: null,
+  available: false,
+  reason:
+    'No object detector is installed in this build yet: cameras stream and report status, events need one.',
+  device: null,
+};
+
+/** Vision (spec 001): cameras and their workers, at /api/v1 and spec 001's /api. */
+export function createVisionModule(deps: VisionModuleDeps): VisionModule {
+  const repo = new CamerasRepository(deps.db);
+  const box = new SecretBox(deps.secret, CAMERA_URLS);
+  const logger = deps.logger.child({ module: 'vision' });
+  const supervisor = new CameraSupervisor({
+    cameras: repo,
+    leases: new CameraLeasesRepository(deps.db),
+    box,
+    logger,
+    holder: deps.supervisor?.holder ?? `${hostname()}:${process.pid}`,
+    ...deps.supervisor,
+  });
+  const cameras = new CamerasService({
+    repo,
+    access: deps.access,
+    audit: deps.audit,
+    box,
+    workers: supervisor,
+    detector: () => NO_DETECTOR,
+    ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
+  });
+  return {
+    name: 'vision',
+    cameras,
+    camerasRepo: repo,
+    supervisor,
+    routes: [
+      routes(camerasRoutes, { cameras }),
+      // Spec 001's own paths, by the same handlers.
+      routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
+    ],
+    permissions: ['camera:read', 'camera:manage'],
+    async startWorkers() {
+      supervisor.start();
+    },
+    async stopWorkers() {
+      await supervisor.close();
+    },
+    async workerHealth() {
+      const held = supervisor.held();
+      return [
+        {
+          name: `cameras@${deps.supervisor?.holder ?? `${hostname()}:${process.pid}`}`,
+          status: 'running',
+          cameras: held.length,
+          camera_ids: held,
+        },
+      ];
+    },
+    async close() {
+      await supervisor.close();
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { runFfmpeg } from '../../../engines/ffmpeg/command.js';
+import { locateFfmpeg } from '../../../engines/ffmpeg/locate.js';
+import type { GreyThumb } from '../../../engines/image/screen-diff.js';
+import type { Heartbeat, RtspTransport } from '../cameras/cameras.types.js';
+import { maskRtspUrl } from '../cameras/rtsp-url.js';
+import { classifyFailure, FAILURE_REASONS } from './rtsp-failure.js';
+
+/** Frames a second decoded for the live state and the motion gate (small grey images). */
+export const SAMPLE_FPS = 5;
+/** The grey image the worker decodes to (aspect not kept: it is for change, not for eyes). */
+export const SAMPLE_WIDTH = 320;
+export const SAMPLE_HEIGHT = 180;
+/** Seconds to wait before reconnecting, doubled per failure up to the last. */
+export const BACKOFF_SECONDS = [1, 2, 4, 8, 15, 30] as const;
+/** A connection that delivered frames this long resets the backoff. */
+const HEALTHY_SECONDS = 10;
+/** Socket I/O timeout given to ffmpeg: an unreachable host fails in this time, not TCP's minutes. */
+const IO_TIMEOUT_SECONDS = 5;
+
+export interface CameraWorkerOptions {
+  cameraId: string;
+  /** This process, as heartbeats name it. */
+  workerId: string;
+  url: string;
+  transport: RtspTransport;
+  beat(h: Heartbeat): Promise<void>;
+  logger: Logger;
+  /** Each decoded grey frame (the motion gate and detector hang here). */
+  onFrame?: ((frame: GreyThumb, at: number) => void) | undefined;
+  backoffSeconds?: readonly number[];
+}
+
+/**
+ * One camera's reader: ffmpeg pulls the RTSP stream and pipes small grey frames; the
+ * worker beats about once a second with the frame rate it sees, and when the stream
+ * fails (wrong password, host gone, no video, the camera rebooting) says why and
+ * reconnects with backoff, until stopped. It never throws: a camera's trouble is its
+ * status, not the server's.
+ */
+export class CameraWorker {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private frames = 0;
+  private lastFrameAt = 0;
+
+  constructor(private readonly o: CameraWorkerOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('camera worker stopped'));
+    await this.running;
+  }
+
+  private get stopped() {
+    return this.abort.signal.aborted;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const connectedAt = Date.now();
+      await this.send('starting', 0, null);
+      const outcome = await this.readOnce();
+      if (this.stopped) break;
+      if (Date.now() - connectedAt > HEALTHY_SECONDS * 1000 && this.lastFrameAt > connectedAt) failures = 0;
+      const schedule = this.o.backoffSeconds ?? BACKOFF_SECONDS;
+      const wait = schedule[Math.min(failures, schedule.length - 1)]!;
+      failures++;
+      await this.send('error', 0, `${outcome} Reconnecting in ${wait} s.`);
+      this.o.logger.warn(
+        { camera_id: this.o.cameraId, url: maskRtspUrl(this.o.url), retry_in_s: wait },
+        `camera stream: ${outcome}`,
+      );
+      await sleep(wait * 1000, this.abort.signal);
+    }
+  }
+
+  /** One ffmpeg run, until the stream fails or the worker stops; the failure in words. */
+  private async readOnce(): Promise<string> {
+    const stderr: string[] = [];
+    const frameBytes = SAMPLE_WIDTH * SAMPLE_HEIGHT;
+    let windowStart = Date.now();
+    let windowFrames = 0;
+    let online = false;
+    const consume = async (stdout: Readable) => {
+      try {
+        let frame = Buffer.allocUnsafe(frameBytes);
+        let filled = 0;
+        for await (const chunk of stdout as AsyncIterable<Buffer>) {
+          let at = 0;
+          while (at < chunk.length) {
+            const n = Math.min(frameBytes - filled, chunk.length - at);
+            chunk.copy(frame, filled, at, at + n);
+            filled += n;
+            at += n;
+            if (filled < frameBytes) continue;
+            windowFrames++;
+            this.frames++;
+            this.lastFrameAt = Date.now();
+            if (!online) {
+              online = true;
+              void this.send('online', SAMPLE_FPS, null);
+            }
+            this.o.onFrame?.({ width: SAMPLE_WIDTH, height: SAMPLE_HEIGHT, data: frame }, this.lastFrameAt);
+            frame = Buffer.allocUnsafe(frameBytes);
+            filled = 0;
+          }
+        }
+      } catch {
+        // The pipe broke with the process: its exit says why.
+        stdout.resume();
+      }
+    };
+    const ticker = setInterval(() => {
+      const now = Date.now();
+      const fps = (windowFrames * 1000) / Math.max(1, now - windowStart);
+      windowStart = now;
+      windowFrames = 0;
+      if (online) void this.send('online', Math.round(fps * 10) / 10, null);
+    }, 1000);
+    try {
+      // ffmpeg 5 renamed the RTSP socket timeout: `-stimeout` before, `-timeout` after
+      // (where 4.x's `-timeout` means *listen*, and would wait for the camera to call).
+      const modern = (await locateFfmpeg()).capabilities.fpsMode;
+      await runFfmpeg(
+        // prettier-ignore
+        [
+          '-rtsp_transport', this.o.transport,
+          modern ? '-timeout' : '-stimeout', String(IO_TIMEOUT_SECONDS * 1_000_000),
+          '-i', this.o.url,
+          '-map', '0:v:0', '-an', '-sn', '-dn',
+          '-vf', `fps=${SAMPLE_FPS},scale=${SAMPLE_WIDTH}:${SAMPLE_HEIGHT}:flags=area,format=gray`,
+          '-f', 'rawvideo', 'pipe:1',
+        ],
+        {
+          what: 'Reading the camera',
+          signal: this.abort.signal,
+          redact: { [this.o.url]: 'camera' },
+          onStderrLine: (line) => {
+            if (stderr.length < 200) stderr.push(line);
+          },
+          onStdout: (stdout) => {
+            void consume(stdout);
+          },
+        },
+      );
+      return FAILURE_REASONS.ended;
+    } catch {
+      if (this.stopped) return 'stopped';
+      return FAILURE_REASONS[classifyFailure(stderr)];
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  private async send(state: Heartbeat['state'], fps: number, reason: string | null): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.o.beat({
+        camera_id: this.o.cameraId,
+        worker_id: this.o.workerId,
+        state,
+        reason,
+        fps,
+        seen_at: new Date().toISOString(),
+      });
+    } catch (err) {
+      // The camera row may be gone (deleted under us): the supervisor stops this worker.
+      this.o.logger.debug({ err, camera_id: this.o.cameraId }, 'camera heartbeat not written');
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
