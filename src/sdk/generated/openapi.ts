@@ -2,6 +2,896 @@
 // (GET /api/v1/openapi.json). Do not edit: `npm run sdk:check` fails when this file
 // and the routes disagree.
 export interface paths {
+  '/api/cameras': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A workspace's cameras by name, each with its derived status */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description Detection confidence threshold. */
+                detect_conf: number;
+                /** @description Detector input size (px). */
+                detect_imgsz: number;
+                /** @description Seconds between detections (0: every frame). */
+                detect_interval: number;
+                /** @description IoU for non-maximum suppression. */
+                detect_iou: number;
+                enabled: boolean;
+                faces_enabled: boolean;
+                fps: number | null;
+                /** @description A `cam_…` id. */
+                id: string;
+                last_seen: string | null;
+                /** @description Consecutive detection frames before a trigger. */
+                min_trigger_frames: number;
+                name: string;
+                /** @description Clip post-roll. */
+                post_seconds: number;
+                /** @description Clip pre-roll. */
+                pre_seconds: number;
+                reid_enabled: boolean;
+                rtsp_transport: 'tcp' | 'udp';
+                /** @description Masked: credentials and query replaced by ***. */
+                rtsp_url: string;
+                status: 'online' | 'offline' | 'error';
+                /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+                trigger_classes: string;
+                /** @description Min seconds between triggers. */
+                trigger_cooldown: number;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+              total: number;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a camera; its worker starts at once when it is enabled */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description rtsp://user:pass@host/path. Write-only: responses show it masked (rtsp://***@host/path). */
+            rtsp_url: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cameras/{cameraId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a camera */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    /** Change a camera (partial): enabling starts its worker, disabling stops it, a new URL or tuning restarts it */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name?: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description A new URL replaces the stored one and purges the camera’s history; blank or masked keeps it. */
+            rtsp_url?: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a camera and everything recorded from it */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a camera (partial): enabling starts its worker, disabling stops it, a new URL or tuning restarts it */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name?: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description A new URL replaces the stored one and purges the camera’s history; blank or masked keeps it. */
+            rtsp_url?: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/cameras/{cameraId}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A camera's live status: online, offline or error, last heartbeat, fps, detector */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `cam_…` id. */
+              camera_id: string;
+              detector: {
+                available: boolean;
+                engine: string | null;
+                reason: string | null;
+              };
+              fps: number | null;
+              last_seen: string | null;
+              reason: string | null;
+              status: 'online' | 'offline' | 'error';
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/cameras/detect/classes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The detector's classes and the default trigger set (for the camera form) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The detector's 80 COCO classes. */
+              classes: string[];
+              /** @description What a camera triggers on when it names nothing. */
+              default: string[];
+              detector: {
+                available: boolean;
+                device: string | null;
+                engine: string | null;
+                reason: string | null;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/me/api-keys': {
     parameters: {
       query?: never;
@@ -3343,6 +4233,8 @@ export interface paths {
                 | 'plugin:manage'
                 | 'webhook:read'
                 | 'webhook:manage'
+                | 'camera:read'
+                | 'camera:manage'
                 | '*'
               )[];
               /** @description Who it applies to; none given means everybody in the workspace. */
@@ -3657,6 +4549,8 @@ export interface paths {
               | 'plugin:manage'
               | 'webhook:read'
               | 'webhook:manage'
+              | 'camera:read'
+              | 'camera:manage'
             )[];
             roles?: ('owner' | 'admin' | 'operator' | 'viewer' | 'auditor')[];
           };
@@ -3988,6 +4882,8 @@ export interface paths {
               | 'plugin:manage'
               | 'webhook:read'
               | 'webhook:manage'
+              | 'camera:read'
+              | 'camera:manage'
             )[];
             roles?: ('owner' | 'admin' | 'operator' | 'viewer' | 'auditor')[];
           };
@@ -5684,6 +6580,8 @@ export interface paths {
               | 'plugin:manage'
               | 'webhook:read'
               | 'webhook:manage'
+              | 'camera:read'
+              | 'camera:manage'
             )[];
             /** @description Replaces the member's groups in this workspace. */
             group_ids?: string[];
@@ -6245,6 +7143,896 @@ export interface paths {
         };
         /** @description Every error has this shape. */
         416: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/cameras': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A workspace's cameras by name, each with its derived status */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Clamped to 1–500. */
+          limit?: number;
+          /** @description Clamped to 0–1,000,000. */
+          offset?: number;
+          /** @description A `ws_…` id. */
+          workspace_id?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                created_at: string;
+                created_by: string | null;
+                /** @description Detection confidence threshold. */
+                detect_conf: number;
+                /** @description Detector input size (px). */
+                detect_imgsz: number;
+                /** @description Seconds between detections (0: every frame). */
+                detect_interval: number;
+                /** @description IoU for non-maximum suppression. */
+                detect_iou: number;
+                enabled: boolean;
+                faces_enabled: boolean;
+                fps: number | null;
+                /** @description A `cam_…` id. */
+                id: string;
+                last_seen: string | null;
+                /** @description Consecutive detection frames before a trigger. */
+                min_trigger_frames: number;
+                name: string;
+                /** @description Clip post-roll. */
+                post_seconds: number;
+                /** @description Clip pre-roll. */
+                pre_seconds: number;
+                reid_enabled: boolean;
+                rtsp_transport: 'tcp' | 'udp';
+                /** @description Masked: credentials and query replaced by ***. */
+                rtsp_url: string;
+                status: 'online' | 'offline' | 'error';
+                /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+                trigger_classes: string;
+                /** @description Min seconds between triggers. */
+                trigger_cooldown: number;
+                /** Format: date-time */
+                updated_at: string;
+                /** @description A `ws_…` id. */
+                workspace_id: string;
+              }[];
+              pagination: {
+                limit: number;
+                offset: number;
+                total: number;
+              };
+              total: number;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Add a camera; its worker starts at once when it is enabled */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description rtsp://user:pass@host/path. Write-only: responses show it masked (rtsp://***@host/path). */
+            rtsp_url: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+            /** @description A `ws_…` id. */
+            workspace_id?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/cameras/{cameraId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a camera */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    /** Change a camera (partial): enabling starts its worker, disabling stops it, a new URL or tuning restarts it */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name?: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description A new URL replaces the stored one and purges the camera’s history; blank or masked keeps it. */
+            rtsp_url?: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a camera and everything recorded from it */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change a camera (partial): enabling starts its worker, disabling stops it, a new URL or tuning restarts it */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description Detection confidence threshold. */
+            detect_conf?: number;
+            /** @description Detector input size (px). */
+            detect_imgsz?: number;
+            /** @description Seconds between detections (0: every frame). */
+            detect_interval?: number;
+            /** @description IoU for non-maximum suppression. */
+            detect_iou?: number;
+            enabled?: boolean;
+            faces_enabled?: boolean;
+            /** @description Consecutive detection frames before a trigger. */
+            min_trigger_frames?: number;
+            name?: string;
+            /** @description Clip post-roll. */
+            post_seconds?: number;
+            /** @description Clip pre-roll. */
+            pre_seconds?: number;
+            reid_enabled?: boolean;
+            rtsp_transport?: 'tcp' | 'udp';
+            /** @description A new URL replaces the stored one and purges the camera’s history; blank or masked keeps it. */
+            rtsp_url?: string;
+            /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+            trigger_classes?: string;
+            /** @description Min seconds between triggers. */
+            trigger_cooldown?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** Format: date-time */
+              created_at: string;
+              created_by: string | null;
+              /** @description Detection confidence threshold. */
+              detect_conf: number;
+              /** @description Detector input size (px). */
+              detect_imgsz: number;
+              /** @description Seconds between detections (0: every frame). */
+              detect_interval: number;
+              /** @description IoU for non-maximum suppression. */
+              detect_iou: number;
+              enabled: boolean;
+              faces_enabled: boolean;
+              fps: number | null;
+              /** @description A `cam_…` id. */
+              id: string;
+              last_seen: string | null;
+              /** @description Consecutive detection frames before a trigger. */
+              min_trigger_frames: number;
+              name: string;
+              /** @description Clip post-roll. */
+              post_seconds: number;
+              /** @description Clip pre-roll. */
+              pre_seconds: number;
+              reid_enabled: boolean;
+              rtsp_transport: 'tcp' | 'udp';
+              /** @description Masked: credentials and query replaced by ***. */
+              rtsp_url: string;
+              status: 'online' | 'offline' | 'error';
+              /** @description Comma-separated COCO classes that start an event, e.g. "person,car,dog". Empty ⇒ person. */
+              trigger_classes: string;
+              /** @description Min seconds between triggers. */
+              trigger_cooldown: number;
+              /** Format: date-time */
+              updated_at: string;
+              /** @description A `ws_…` id. */
+              workspace_id: string;
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  '/api/v1/cameras/{cameraId}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A camera's live status: online, offline or error, last heartbeat, fps, detector */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description A `cam_…` id. */
+          cameraId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description A `cam_…` id. */
+              camera_id: string;
+              detector: {
+                available: boolean;
+                engine: string | null;
+                reason: string | null;
+              };
+              fps: number | null;
+              last_seen: string | null;
+              reason: string | null;
+              status: 'online' | 'offline' | 'error';
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/cameras/detect/classes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The detector's classes and the default trigger set (for the camera form) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description The detector's 80 COCO classes. */
+              classes: string[];
+              /** @description What a camera triggers on when it names nothing. */
+              default: string[];
+              detector: {
+                available: boolean;
+                device: string | null;
+                engine: string | null;
+                reason: string | null;
+              };
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
           headers: {
             [name: string]: unknown;
           };
