@@ -10,6 +10,9 @@ import type { AuditWriter } from '../audit/audit.service.js';
 import { CamerasRepository } from './cameras/cameras.repository.js';
 import { camerasRoutes } from './cameras/cameras.routes.js';
 import { CamerasService } from './cameras/cameras.service.js';
+import { FrameHub } from './live/frame-hub.js';
+import { liveRoutes } from './live/live.routes.js';
+import { LiveService } from './live/live.service.js';
 import { CameraLeasesRepository } from './workers/camera-leases.repository.js';
 import { CameraSupervisor, type SupervisorOptions } from './workers/supervisor.js';
 
@@ -30,6 +33,8 @@ export interface VisionModule extends IrisModule {
   cameras: CamerasService;
   /** Where workers write their heartbeats (tests write their own). */
   camerasRepo: CamerasRepository;
+  live: LiveService;
+  hub: FrameHub;
   supervisor: CameraSupervisor;
 }
 
@@ -51,8 +56,11 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   const repo = new CamerasRepository(deps.db);
   const box = new SecretBox(deps.secret, CAMERA_URLS);
   const logger = deps.logger.child({ module: 'vision' });
+  const hub = new FrameHub(deps.db);
   const supervisor = new CameraSupervisor({
     cameras: repo,
+    onFrame: (cameraId, jpeg, at) => hub.publish(cameraId, jpeg, at),
+    onStopped: (cameraId) => hub.forget(cameraId),
     leases: new CameraLeasesRepository(deps.db),
     box,
     logger,
@@ -68,17 +76,22 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     detector: () => NO_DETECTOR,
     ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
   });
+  const live = new LiveService({ cameras, hub });
   return {
     name: 'vision',
+    live,
+    hub,
     cameras,
     camerasRepo: repo,
     supervisor,
     routes: [
       routes(camerasRoutes, { cameras }),
+      routes(liveRoutes, { live }),
       // Spec 001's own paths, by the same handlers.
       routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
+      routes(liveRoutes, { live, prefix: '/api' }, 'root'),
     ],
-    permissions: ['camera:read', 'camera:manage'],
+    permissions: ['camera:read', 'camera:manage', 'live:view'],
     async startWorkers() {
       supervisor.start();
     },

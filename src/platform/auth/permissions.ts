@@ -43,6 +43,9 @@ export const PERMISSIONS = {
   // administration (a camera's URL carries its password, and deleting one purges its history).
   'camera:read': 'read',
   'camera:manage': 'admin',
+  // Watching a camera live (snapshot, MJPEG, HLS): a read, but its own, so a role or key can
+  // list cameras and their events without seeing through them.
+  'live:view': 'read',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

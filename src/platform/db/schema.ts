@@ -529,6 +529,7 @@ export interface DB {
   cameras: CamerasTable;
   camera_heartbeats: CameraHeartbeatsTable;
   camera_leases: CameraLeasesTable;
+  camera_frames: CameraFramesTable;
 }
 
 export interface CamerasTable {
@@ -572,4 +573,10 @@ export interface CameraLeasesTable {
   camera_id: string;
   holder: string;
   expires_at: Time;
+}
+
+export interface CameraFramesTable {
+  camera_id: string;
+  jpeg: Buffer;
+  captured_at: Time;
 }

@@ -191,6 +191,11 @@ export class CamerasService {
     return withStatus(camera, await this.statusOf(camera));
   }
 
+  /** The camera, once the caller is allowed `permission` on it (404 for another workspace's). */
+  async authorize(principal: Principal, id: string, permission: Permission, action: string): Promise<Camera> {
+    return this.load(principal, id, permission, action);
+  }
+
   private async load(principal: Principal, id: string, permission: Permission, action: string) {
     const camera = await this.d.repo.get(id);
     if (!camera) throw notFound('Camera');

@@ -2,16 +2,17 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { runFfmpeg } from '../../../engines/ffmpeg/command.js';
 import { locateFfmpeg } from '../../../engines/ffmpeg/locate.js';
-import type { GreyThumb } from '../../../engines/image/screen-diff.js';
 import type { Heartbeat, RtspTransport } from '../cameras/cameras.types.js';
 import { maskRtspUrl } from '../cameras/rtsp-url.js';
+import { JpegSplitter } from './jpeg-splitter.js';
 import { classifyFailure, FAILURE_REASONS } from './rtsp-failure.js';
 
-/** Frames a second decoded for the live state and the motion gate (small grey images). */
+/**
+ * Frames a second the worker takes from the stream: the live view, the snapshot and the
+ * motion gate all look at these (a JPEG each, at most LIVE_WIDTH wide).
+ */
 export const SAMPLE_FPS = 5;
-/** The grey image the worker decodes to (aspect not kept: it is for change, not for eyes). */
-export const SAMPLE_WIDTH = 320;
-export const SAMPLE_HEIGHT = 180;
+export const LIVE_WIDTH = 960;
 /** Seconds to wait before reconnecting, doubled per failure up to the last. */
 export const BACKOFF_SECONDS = [1, 2, 4, 8, 15, 30] as const;
 /** A connection that delivered frames this long resets the backoff. */
@@ -27,8 +28,8 @@ export interface CameraWorkerOptions {
   transport: RtspTransport;
   beat(h: Heartbeat): Promise<void>;
   logger: Logger;
-  /** Each decoded grey frame (the motion gate and detector hang here). */
-  onFrame?: ((frame: GreyThumb, at: number) => void) | undefined;
+  /** Each frame as a JPEG (the live view, the motion gate and the detector hang here). */
+  onFrame?: ((jpeg: Buffer, at: number) => void) | undefined;
   backoffSeconds?: readonly number[];
 }
 
@@ -83,22 +84,14 @@ export class CameraWorker {
   /** One ffmpeg run, until the stream fails or the worker stops; the failure in words. */
   private async readOnce(): Promise<string> {
     const stderr: string[] = [];
-    const frameBytes = SAMPLE_WIDTH * SAMPLE_HEIGHT;
     let windowStart = Date.now();
     let windowFrames = 0;
     let online = false;
     const consume = async (stdout: Readable) => {
+      const splitter = new JpegSplitter();
       try {
-        let frame = Buffer.allocUnsafe(frameBytes);
-        let filled = 0;
         for await (const chunk of stdout as AsyncIterable<Buffer>) {
-          let at = 0;
-          while (at < chunk.length) {
-            const n = Math.min(frameBytes - filled, chunk.length - at);
-            chunk.copy(frame, filled, at, at + n);
-            filled += n;
-            at += n;
-            if (filled < frameBytes) continue;
+          for (const jpeg of splitter.push(chunk)) {
             windowFrames++;
             this.frames++;
             this.lastFrameAt = Date.now();
@@ -106,9 +99,7 @@ export class CameraWorker {
               online = true;
               void this.send('online', SAMPLE_FPS, null);
             }
-            this.o.onFrame?.({ width: SAMPLE_WIDTH, height: SAMPLE_HEIGHT, data: frame }, this.lastFrameAt);
-            frame = Buffer.allocUnsafe(frameBytes);
-            filled = 0;
+            this.o.onFrame?.(jpeg, this.lastFrameAt);
           }
         }
       } catch {
@@ -134,8 +125,8 @@ export class CameraWorker {
           modern ? '-timeout' : '-stimeout', String(IO_TIMEOUT_SECONDS * 1_000_000),
           '-i', this.o.url,
           '-map', '0:v:0', '-an', '-sn', '-dn',
-          '-vf', `fps=${SAMPLE_FPS},scale=${SAMPLE_WIDTH}:${SAMPLE_HEIGHT}:flags=area,format=gray`,
-          '-f', 'rawvideo', 'pipe:1',
+          '-vf', `fps=${SAMPLE_FPS},scale='min(${LIVE_WIDTH},iw)':-2`,
+          '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
         ],
         {
           what: 'Reading the camera',

@@ -16,6 +16,10 @@ export interface SupervisorOptions {
   leaseSeconds?: number;
   /** How often the supervisor looks for cameras to take, drop or restart. */
   pollMs?: number;
+  /** Each frame of each camera this process runs (the live views' hub). */
+  onFrame?: (cameraId: string, jpeg: Buffer, at: number) => void;
+  /** A camera's worker stopped in this process. */
+  onStopped?: (cameraId: string) => void;
   /** Builds a camera's worker (tests shorten its backoff). */
   worker?: (camera: RunnableCamera, url: string) => CameraWorker;
 }
@@ -133,6 +137,7 @@ export class CameraSupervisor implements CameraWorkerControl {
         transport: camera.transport,
         beat: (h) => this.o.cameras.beat(h),
         logger: this.o.logger,
+        onFrame: (jpeg, at) => this.o.onFrame?.(camera.id, jpeg, at),
       });
     this.running.set(camera.id, { worker, version: camera.version });
     worker.start();
@@ -143,5 +148,6 @@ export class CameraSupervisor implements CameraWorkerControl {
     if (!r) return;
     this.running.delete(cameraId);
     await r.worker.stop();
+    this.o.onStopped?.(cameraId);
   }
 }

@@ -47,6 +47,14 @@ export const cameras: IrisMigration = {
       .addColumn('fps', t.real, (c) => c.notNull())
       .addColumn('seen_at', t.time, (c) => c.notNull())
       .execute();
+    // The latest frame of each camera, a couple of times a second, for snapshots and
+    // live views served by a process other than the one running the camera's worker.
+    await db.schema
+      .createTable('camera_frames')
+      .addColumn('camera_id', 'text', (c) => c.primaryKey().references('cameras.id').onDelete('cascade'))
+      .addColumn('jpeg', t.blob, (c) => c.notNull())
+      .addColumn('captured_at', t.time, (c) => c.notNull())
+      .execute();
     // Which process runs a camera: one worker per camera in the cluster, held by a lease
     // its holder renews; a dead holder's cameras are taken over once the lease runs out.
     await db.schema

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { Type } from 'typebox';
+import { hijackWithHeaders } from '../../../platform/http/hijack.js';
+import { Id, errorResponses } from '../../../platform/http/schemas.js';
+import type { LiveService } from './live.service.js';
+import { noSignalJpeg } from './no-signal.js';
+
+const tags = ['live'];
+const Params = Type.Object({ cameraId: Id('cam') });
+const BOUNDARY = 'irisframe';
+const Jpeg = {
+  description: 'image/jpeg',
+  content: { 'image/jpeg': { schema: Type.String({ format: 'binary' }) } },
+};
+
+/** Binary bodies bypass the schema's serializer (its type says string). */
+function sendJpeg(reply: FastifyReply, jpeg: Buffer, at: number | null): FastifyReply {
+  reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store');
+  if (at !== null) reply.header('last-modified', new Date(at).toUTCString());
+  return reply.send(jpeg);
+}
+
+/** Spec 001's live views: snapshot and MJPEG stream of a camera's latest frames. */
+export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService }> = async (app, { live }) => {
+  // Live streams never end by themselves: end them when the server closes, or it would
+  // wait for every viewer to leave.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+  });
+
+  app.get(
+    '/live/:cameraId/snapshot',
+    {
+      schema: {
+        tags,
+        summary: "The camera's latest frame (a no-signal picture, still 200, before its first)",
+        params: Params,
+        response: { 200: Jpeg, ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      const shot = await live.snapshot(req.principal, req.params.cameraId);
+      return sendJpeg(reply, shot.jpeg, shot.at);
+    },
+  );
+
+  app.get(
+    '/live/:cameraId/stream',
+    {
+      schema: {
+        tags,
+        summary: 'MJPEG stream (multipart/x-mixed-replace) of the camera; only changed frames are sent',
+        params: Params,
+        querystring: Type.Object({
+          fps: Type.Optional(
+            Type.Number({ description: 'Frames a second, clamped to 1–live_mjpeg_fps (10).' }),
+          ),
+        }),
+        response: {
+          200: {
+            description: 'multipart/x-mixed-replace',
+            content: { 'multipart/x-mixed-replace': { schema: Type.String({ format: 'binary' }) } },
+          },
+          ...errorResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const feed = await live.feed(req.principal, req.params.cameraId, req.query.fps);
+      hijackWithHeaders(req, reply);
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': `multipart/x-mixed-replace; boundary=${BOUNDARY}`,
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+      streams.add(res);
+      const part = (jpeg: Buffer) =>
+        res.write(
+          Buffer.concat([
+            Buffer.from(
+              `--${BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`,
+            ),
+            jpeg,
+            Buffer.from('\r\n'),
+          ]),
+        );
+      let closed = false;
+      let lastAt: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const stop = () => {
+        closed = true;
+        if (timer) clearTimeout(timer);
+        streams.delete(res);
+      };
+      req.raw.once('close', stop);
+      res.once('close', stop);
+      const tick = async () => {
+        if (closed) return;
+        try {
+          const frame = await feed.latest();
+          // A viewer that reads slower than we send is skipped ahead, not queued for.
+          if (frame && frame.at !== lastAt && res.writableLength < 4 * frame.jpeg.length) {
+            lastAt = frame.at;
+            part(frame.jpeg);
+          } else if (lastAt === undefined && !frame) {
+            lastAt = -1;
+            part(await noSignalJpeg());
+          }
+        } catch (err) {
+          req.log.warn({ err }, 'live stream frame failed');
+        }
+        if (!closed) timer = setTimeout(() => void tick(), 1000 / feed.fps);
+      };
+      void tick();
+    },
+  );
+};
