@@ -54,6 +54,7 @@ import { mcpModule } from './mcp/mcp.module.js';
 import { webModule } from './modules/web/web.module.js';
 import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { createVisionModule, type VisionModule } from './modules/vision/vision.module.js';
+import { selectDetector } from './engines/detect/select.js';
 import type { EventPublisher } from './platform/events/publisher.js';
 
 /**
@@ -317,7 +318,15 @@ export async function createContainer(
     allowPrivateTargets: config.webhooksAllowPrivate,
     events: webhooks.events,
   });
-  const vision = createVisionModule({ db, access, audit, logger, secret: config.secret });
+  const vision = createVisionModule({
+    db,
+    access,
+    audit,
+    logger,
+    secret: config.secret,
+    detector: selectDetector(),
+    version: VERSION,
+  });
   const publicShares = sharing.publicShares(recordings);
   const oidc = new OidcService({
     config: config.oidc,

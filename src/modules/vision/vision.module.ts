@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
+import { humanModelsDir } from '../../engines/detect/human.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { DetectorStatus } from '../../engines/detect/port.js';
+import type { SelectedDetector } from '../../engines/detect/select.js';
 import type { AccessService } from '../../platform/auth/access.js';
 import { CAMERA_URLS, SecretBox } from '../../platform/crypto/secret-box.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -13,6 +14,8 @@ import { CamerasService } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
 import { liveRoutes } from './live/live.routes.js';
 import { LiveService } from './live/live.service.js';
+import { SystemService } from './system/system.service.js';
+import { systemRoutes } from './system/system.routes.js';
 import { CameraLeasesRepository } from './workers/camera-leases.repository.js';
 import { CameraSupervisor, type SupervisorOptions } from './workers/supervisor.js';
 
@@ -23,6 +26,9 @@ export interface VisionModuleDeps {
   logger: Logger;
   /** The instance secret: RTSP URLs are sealed under a key derived from it. */
   secret: string;
+  /** The detector (engines/detect/select.ts) and its status. */
+  detector: SelectedDetector;
+  version: string;
   /** Spec 001's status_stale_seconds. */
   staleSeconds?: number;
   /** Supervisor tuning (tests). */
@@ -38,33 +44,22 @@ export interface VisionModule extends IrisModule {
   supervisor: CameraSupervisor;
 }
 
-/**
- * No detector engine ships yet: cameras stream, beat and report status, and the
- * features that need detection say so (spec 001's `detector` fields) instead of
- * pretending to detect.
- */
-const NO_DETECTOR: DetectorStatus = {
-  engine: null,
-  available: false,
-  reason:
-    'No object detector is installed in this build yet: cameras stream and report status, events need one.',
-  device: null,
-};
-
 /** Vision (spec 001): cameras and their workers, at /api/v1 and spec 001's /api. */
 export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   const repo = new CamerasRepository(deps.db);
   const box = new SecretBox(deps.secret, CAMERA_URLS);
   const logger = deps.logger.child({ module: 'vision' });
   const hub = new FrameHub(deps.db);
+  const holder = deps.supervisor?.holder ?? `${hostname()}:${process.pid}`;
+  const leases = new CameraLeasesRepository(deps.db);
   const supervisor = new CameraSupervisor({
     cameras: repo,
     onFrame: (cameraId, jpeg, at) => hub.publish(cameraId, jpeg, at),
     onStopped: (cameraId) => hub.forget(cameraId),
-    leases: new CameraLeasesRepository(deps.db),
+    leases,
     box,
     logger,
-    holder: deps.supervisor?.holder ?? `${hostname()}:${process.pid}`,
+    holder,
     ...deps.supervisor,
   });
   const cameras = new CamerasService({
@@ -73,10 +68,17 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     audit: deps.audit,
     box,
     workers: supervisor,
-    detector: () => NO_DETECTOR,
+    detector: deps.detector.status,
     ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
   });
   const live = new LiveService({ cameras, hub });
+  const system = new SystemService({
+    version: deps.version,
+    detector: deps.detector.status,
+    modelPaths: modelPaths(deps.detector),
+    leases,
+    holder,
+  });
   return {
     name: 'vision',
     live,
@@ -87,9 +89,11 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     routes: [
       routes(camerasRoutes, { cameras }),
       routes(liveRoutes, { live }),
+      routes(systemRoutes, { system }),
       // Spec 001's own paths, by the same handlers.
       routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
       routes(liveRoutes, { live, prefix: '/api' }, 'root'),
+      routes(systemRoutes, { system, prefix: '/api' }, 'root'),
     ],
     permissions: ['camera:read', 'camera:manage', 'live:view'],
     async startWorkers() {
@@ -111,6 +115,17 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     },
     async close() {
       await supervisor.close();
+      await deps.detector.detector?.close();
     },
+  };
+}
+
+/** Where the detector's weights are read from, for /system. */
+function modelPaths(selected: SelectedDetector): { detector: string | null; faces: string | null } {
+  if (!selected.detector) return { detector: null, faces: null };
+  const dir = humanModelsDir();
+  return {
+    detector: dir ? `${dir}/centernet.json` : null,
+    faces: dir ? `${dir}/blazeface.json + faceres.json` : null,
   };
 }

@@ -1389,6 +1389,96 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/system': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Introspection: version, runtime, the caller, detector and models, face index, camera workers */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              backend: {
+                available: boolean;
+                detector: string | null;
+                device: string | null;
+                faces_enabled: boolean;
+                providers: string[];
+                reason: string | null;
+              };
+              face_index: {
+                count: number;
+                status: string;
+              };
+              models: {
+                detector: string | null;
+                faces: string | null;
+              };
+              runtime: {
+                arch: string;
+                node: string;
+                pid: number;
+                platform: string;
+              };
+              user: {
+                email: string | null;
+                id: string | null;
+                name: string | null;
+                /** @description How the caller signed in: session, api_key, sso, … */
+                via: string;
+              };
+              version: string;
+              workers: {
+                cameras: number;
+                holder: string;
+                this_process: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/admin/outbox': {
     parameters: {
       query?: never;
@@ -12488,6 +12578,96 @@ export interface paths {
             'X-RateLimit-Remaining'?: number;
             /** @description Seconds until the budget is full again. */
             'X-RateLimit-Reset'?: number;
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/system': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Introspection: version, runtime, the caller, detector and models, face index, camera workers */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              backend: {
+                available: boolean;
+                detector: string | null;
+                device: string | null;
+                faces_enabled: boolean;
+                providers: string[];
+                reason: string | null;
+              };
+              face_index: {
+                count: number;
+                status: string;
+              };
+              models: {
+                detector: string | null;
+                faces: string | null;
+              };
+              runtime: {
+                arch: string;
+                node: string;
+                pid: number;
+                platform: string;
+              };
+              user: {
+                email: string | null;
+                id: string | null;
+                name: string | null;
+                /** @description How the caller signed in: session, api_key, sso, … */
+                via: string;
+              };
+              version: string;
+              workers: {
+                cameras: number;
+                holder: string;
+                this_process: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Every error has this shape. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Every error has this shape. */
+        429: {
+          headers: {
             [name: string]: unknown;
           };
           content: {

@@ -192,7 +192,7 @@ describe.each(DIALECTS)('cameras on %s', (dialect) => {
     expect(await status()).toMatchObject({
       status: 'offline',
       last_seen: null,
-      detector: { available: false },
+      detector: { engine: 'human-centernet', available: true },
     });
     const beat = (state: 'online' | 'error', agoSeconds: number, reason: string | null = null) =>
       t.c.vision.camerasRepo.beat({
@@ -227,7 +227,24 @@ describe.each(DIALECTS)('cameras on %s', (dialect) => {
     expect(body.classes).toHaveLength(80);
     expect(body.classes.slice(0, 3)).toEqual(['person', 'bicycle', 'car']);
     expect(body.default).toEqual(['person']);
-    expect(body.detector).toMatchObject({ available: false, reason: expect.any(String) });
+    expect(body.detector).toMatchObject({ engine: 'human-centernet', available: true, device: 'cpu (wasm)' });
+  });
+
+  it('describes the system to a signed-in caller, on both paths', async () => {
+    for (const path of ['/api/v1/system', '/api/system']) {
+      const res = await t.call('GET', path, { token: viewer.token });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toMatchObject({
+        version: expect.any(String),
+        runtime: { node: process.version },
+        user: { id: viewer.userId, via: 'session' },
+        backend: { detector: 'human-centernet', available: true },
+        models: { detector: expect.stringContaining('centernet.json') },
+        face_index: { count: 0 },
+        workers: expect.any(Array),
+      });
+    }
+    expect((await t.call('GET', '/api/system')).statusCode).toBe(401);
   });
 
   it('deletes a camera with what hangs off it (204, then 404)', async () => {
