@@ -326,6 +326,7 @@ export async function createContainer(
     secret: config.secret,
     detector: selectDetector(),
     version: VERSION,
+    blobs,
   });
   const publicShares = sharing.publicShares(recordings);
   const oidc = new OidcService({

@@ -72,8 +72,7 @@ describe.runIf(!missing).each(DIALECTS)('live views on %s', (dialect) => {
       logger,
       holder: 'live-test',
       pollMs: 300,
-      onFrame: (id, jpeg, at) => t.c.vision.hub.publish(id, jpeg, at),
-      onStopped: (id) => t.c.vision.hub.forget(id),
+      sink: (camera) => t.c.vision.sinkFor(camera),
     });
     supervisor.start();
     let first: Buffer | undefined;

@@ -102,8 +102,8 @@ describe.runIf(!missing).each(DIALECTS)('camera workers on %s', (dialect) => {
       rtsp_transport: 'udp',
     });
     const s = supervisor('worker-a');
-    const online = await until(good.id, (x) => x.status === 'online' && (x.fps ?? 0) > 0);
-    expect(online.fps).toBeGreaterThan(1);
+    // Online, at a frame rate (the first beats of a busy machine may count fewer frames).
+    await until(good.id, (x) => x.status === 'online' && (x.fps ?? 0) > 1);
     const refused = await until(wrong.id, (x) => x.status === 'error');
     expect(refused.reason).toContain('credentials');
     expect(JSON.stringify(refused)).not.toContain('nope');

@@ -8,7 +8,12 @@ import { CAMERA_URLS, SecretBox } from '../../platform/crypto/secret-box.js';
 import type { DB } from '../../platform/db/schema.js';
 import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
 import type { AuditWriter } from '../audit/audit.service.js';
-import { CamerasRepository } from './cameras/cameras.repository.js';
+import { CamerasRepository, type RunnableCamera } from './cameras/cameras.repository.js';
+import { CameraDetection, type DetectionStats } from './detection/camera-detection.js';
+import { EventsRepository } from './events/events.repository.js';
+import { eventsRoutes } from './events/events.routes.js';
+import { EventsService } from './events/events.service.js';
+import type { BlobStore } from '../../platform/storage/index.js';
 import { camerasRoutes } from './cameras/cameras.routes.js';
 import { CamerasService } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
@@ -26,6 +31,7 @@ export interface VisionModuleDeps {
   logger: Logger;
   /** The instance secret: RTSP URLs are sealed under a key derived from it. */
   secret: string;
+  blobs: BlobStore;
   /** The detector (engines/detect/select.ts) and its status. */
   detector: SelectedDetector;
   version: string;
@@ -41,6 +47,10 @@ export interface VisionModule extends IrisModule {
   camerasRepo: CamerasRepository;
   live: LiveService;
   hub: FrameHub;
+  events: EventsService;
+  /** What a camera's frames go through in the process running its worker. */
+  sinkFor(camera: RunnableCamera): CameraDetection;
+  detectionStats: DetectionStats;
   supervisor: CameraSupervisor;
 }
 
@@ -50,12 +60,45 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   const box = new SecretBox(deps.secret, CAMERA_URLS);
   const logger = deps.logger.child({ module: 'vision' });
   const hub = new FrameHub(deps.db);
+  const eventsRepo = new EventsRepository(deps.db);
+  const events = new EventsService({
+    repo: eventsRepo,
+    access: deps.access,
+    audit: deps.audit,
+    blobs: deps.blobs,
+  });
+  const detectionStats: DetectionStats = {
+    frames: 0,
+    motionFrames: 0,
+    detections: 0,
+    detectMs: 0,
+    motionMs: 0,
+    skippedBusy: 0,
+  };
+  const sinkFor = (camera: RunnableCamera) =>
+    new CameraDetection({
+      camera,
+      detector: deps.detector.detector,
+      hub,
+      events: eventsRepo,
+      blobs: deps.blobs,
+      logger,
+      stats: detectionStats,
+    });
   const holder = deps.supervisor?.holder ?? `${hostname()}:${process.pid}`;
   const leases = new CameraLeasesRepository(deps.db);
   const supervisor = new CameraSupervisor({
     cameras: repo,
-    onFrame: (cameraId, jpeg, at) => hub.publish(cameraId, jpeg, at),
-    onStopped: (cameraId) => hub.forget(cameraId),
+    sink: (camera) => {
+      const detection = sinkFor(camera);
+      return {
+        frame: (jpeg, at) => detection.frame(jpeg, at),
+        close: async () => {
+          await detection.close();
+          hub.forget(camera.id);
+        },
+      };
+    },
     leases,
     box,
     logger,
@@ -69,6 +112,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     box,
     workers: supervisor,
     detector: deps.detector.status,
+    owners: () => [events],
     ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
   });
   const live = new LiveService({ cameras, hub });
@@ -83,6 +127,9 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     name: 'vision',
     live,
     hub,
+    events,
+    sinkFor,
+    detectionStats,
     cameras,
     camerasRepo: repo,
     supervisor,
@@ -90,12 +137,14 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       routes(camerasRoutes, { cameras }),
       routes(liveRoutes, { live }),
       routes(systemRoutes, { system }),
+      routes(eventsRoutes, { events }),
       // Spec 001's own paths, by the same handlers.
       routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
       routes(liveRoutes, { live, prefix: '/api' }, 'root'),
       routes(systemRoutes, { system, prefix: '/api' }, 'root'),
+      routes(eventsRoutes, { events, prefix: '/api' }, 'root'),
     ],
-    permissions: ['camera:read', 'camera:manage', 'live:view'],
+    permissions: ['camera:read', 'camera:manage', 'live:view', 'event:read', 'event:delete'],
     async startWorkers() {
       supervisor.start();
     },

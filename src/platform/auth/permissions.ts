@@ -46,6 +46,10 @@ export const PERMISSIONS = {
   // Watching a camera live (snapshot, MJPEG, HLS): a read, but its own, so a role or key can
   // list cameras and their events without seeing through them.
   'live:view': 'read',
+  // Camera events: reading them (and their clips and thumbnails) is a read; deleting
+  // recorded evidence is administration.
+  'event:read': 'read',
+  'event:delete': 'admin',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

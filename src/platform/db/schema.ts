@@ -530,6 +530,7 @@ export interface DB {
   camera_heartbeats: CameraHeartbeatsTable;
   camera_leases: CameraLeasesTable;
   camera_frames: CameraFramesTable;
+  camera_events: CameraEventsTable;
 }
 
 export interface CamerasTable {
@@ -579,4 +580,23 @@ export interface CameraFramesTable {
   camera_id: string;
   jpeg: Buffer;
   captured_at: Time;
+}
+
+export interface CameraEventsTable {
+  id: string;
+  workspace_id: string;
+  camera_id: string;
+  /** 'track' | 'manual' */
+  kind: string;
+  label: string;
+  score: number;
+  /** JSON array of every trigger label seen during the event. */
+  labels: unknown;
+  started_at: Time;
+  ended_at: Time | null;
+  thumbnail_key: string | null;
+  clip_key: string | null;
+  person_id: string | null;
+  person_name: string | null;
+  created_at: Time;
 }

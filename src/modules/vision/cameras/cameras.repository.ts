@@ -53,9 +53,23 @@ export interface NewCamera extends CameraSettings {
 
 export interface RunnableCamera {
   id: string;
+  workspace_id: string;
   sealed_url: string;
   transport: RtspTransport;
   version: string;
+  /** What the camera's detection runs with. */
+  settings: Pick<
+    CameraSettings,
+    | 'detect_conf'
+    | 'detect_iou'
+    | 'detect_imgsz'
+    | 'detect_interval'
+    | 'trigger_classes'
+    | 'min_trigger_frames'
+    | 'trigger_cooldown'
+    | 'pre_seconds'
+    | 'post_seconds'
+  >;
 }
 
 export class CamerasRepository {
@@ -108,16 +122,31 @@ export class CamerasRepository {
   async runnable(): Promise<RunnableCamera[]> {
     const rows = await this.db
       .selectFrom('cameras')
-      .select(['id', 'rtsp_url_sealed', 'rtsp_transport', 'updated_at'])
+      .selectAll()
       .where('enabled', '=', codec.bool(true))
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      sealed_url: r.rtsp_url_sealed,
-      transport: r.rtsp_transport as RtspTransport,
-      version: `${decode.time(r.updated_at)}|${r.rtsp_url_sealed}`,
-    }));
+    return rows.map((r) => {
+      const c = toCamera(r);
+      return {
+        id: c.id,
+        workspace_id: c.workspace_id,
+        sealed_url: r.rtsp_url_sealed,
+        transport: c.rtsp_transport,
+        version: `${c.updated_at}|${r.rtsp_url_sealed}`,
+        settings: {
+          detect_conf: c.detect_conf,
+          detect_iou: c.detect_iou,
+          detect_imgsz: c.detect_imgsz,
+          detect_interval: c.detect_interval,
+          trigger_classes: c.trigger_classes,
+          min_trigger_frames: c.min_trigger_frames,
+          trigger_cooldown: c.trigger_cooldown,
+          pre_seconds: c.pre_seconds,
+          post_seconds: c.post_seconds,
+        },
+      };
+    });
   }
 
   async update(

@@ -41,7 +41,7 @@ export interface CameraWorkerControl {
  * physical camera (spec 001: a new RTSP URL purges its history).
  */
 export interface CameraDataOwner {
-  purgeCamera(cameraId: string, why: 'deleted' | 'repointed'): Promise<void>;
+  purgeCamera(camera: Pick<Camera, 'id' | 'workspace_id'>, why: 'deleted' | 'repointed'): Promise<void>;
 }
 
 export interface CamerasServiceDeps {
@@ -144,7 +144,7 @@ export class CamerasService {
       // Another physical camera: what was recorded from the old one goes (spec 001).
       await this.d.workers.stop(id);
       await this.d.repo.clearHeartbeat(id);
-      for (const owner of this.d.owners?.() ?? []) await owner.purgeCamera(id, 'repointed');
+      for (const owner of this.d.owners?.() ?? []) await owner.purgeCamera(before, 'repointed');
     }
     const after = (await this.d.repo.update(id, changes)) ?? before;
     await this.audited(principal, after, 'camera.update', before, after, repointed);
@@ -164,7 +164,7 @@ export class CamerasService {
   async delete(principal: Principal, id: string): Promise<void> {
     const camera = await this.load(principal, id, 'camera:manage', 'camera.delete');
     await this.d.workers.stop(id);
-    for (const owner of this.d.owners?.() ?? []) await owner.purgeCamera(id, 'deleted');
+    for (const owner of this.d.owners?.() ?? []) await owner.purgeCamera(camera, 'deleted');
     await this.d.repo.delete(id);
     await this.audited(principal, camera, 'camera.delete', camera, undefined);
   }

@@ -16,16 +16,21 @@ export interface SupervisorOptions {
   leaseSeconds?: number;
   /** How often the supervisor looks for cameras to take, drop or restart. */
   pollMs?: number;
-  /** Each frame of each camera this process runs (the live views' hub). */
-  onFrame?: (cameraId: string, jpeg: Buffer, at: number) => void;
-  /** A camera's worker stopped in this process. */
-  onStopped?: (cameraId: string) => void;
+  /** Where a camera's frames go while its worker runs here (live views, detection). */
+  sink?: (camera: RunnableCamera) => FrameSink;
   /** Builds a camera's worker (tests shorten its backoff). */
   worker?: (camera: RunnableCamera, url: string) => CameraWorker;
 }
 
+export interface FrameSink {
+  frame(jpeg: Buffer, at: number): void;
+  /** The worker stopped: finish what is open (an event). */
+  close(): Promise<void>;
+}
+
 interface Running {
   worker: CameraWorker;
+  sink: FrameSink | undefined;
   version: string;
 }
 
@@ -128,6 +133,7 @@ export class CameraSupervisor implements CameraWorkerControl {
       this.o.logger.error({ err, camera_id: camera.id }, 'camera URL does not open with this IRIS_SECRET');
       return;
     }
+    const sink = this.o.sink?.(camera);
     const worker =
       this.o.worker?.(camera, url) ??
       new CameraWorker({
@@ -137,9 +143,9 @@ export class CameraSupervisor implements CameraWorkerControl {
         transport: camera.transport,
         beat: (h) => this.o.cameras.beat(h),
         logger: this.o.logger,
-        onFrame: (jpeg, at) => this.o.onFrame?.(camera.id, jpeg, at),
+        onFrame: (jpeg, at) => sink?.frame(jpeg, at),
       });
-    this.running.set(camera.id, { worker, version: camera.version });
+    this.running.set(camera.id, { worker, sink, version: camera.version });
     worker.start();
   }
 
@@ -148,6 +154,8 @@ export class CameraSupervisor implements CameraWorkerControl {
     if (!r) return;
     this.running.delete(cameraId);
     await r.worker.stop();
-    this.o.onStopped?.(cameraId);
+    await r.sink
+      ?.close()
+      .catch((err: unknown) => this.o.logger.warn({ err, camera_id: cameraId }, 'camera sink close failed'));
   }
 }

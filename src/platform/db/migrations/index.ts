@@ -17,6 +17,7 @@ import { agents } from './0007_agents.js';
 import { webhooks } from './0008_webhooks.js';
 import { workspaceRateLimits } from './0009_workspace_rate_limits.js';
 import { cameras } from './0010_cameras.js';
+import { cameraEvents } from './0011_camera_events.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -33,6 +34,7 @@ const HISTORY: Record<string, IrisMigration> = {
   '0008_webhooks': webhooks,
   '0009_workspace_rate_limits': workspaceRateLimits,
   '0010_cameras': cameras,
+  '0011_camera_events': cameraEvents,
 };
 
 class StaticProvider implements MigrationProvider {

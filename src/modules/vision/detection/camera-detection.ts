@@ -1,0 +1,203 @@
+import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import sharp from 'sharp';
+import type { Detection, Detector } from '../../../engines/detect/port.js';
+import { newId } from '../../../platform/ids.js';
+import type { BlobStore } from '../../../platform/storage/index.js';
+import type { RunnableCamera } from '../cameras/cameras.repository.js';
+import { eventThumbnailKey } from '../events/event-keys.js';
+import type { EventsRepository } from '../events/events.repository.js';
+import type { FrameHub } from '../live/frame-hub.js';
+import type { FrameSink } from '../workers/supervisor.js';
+import { annotate } from './annotate.js';
+import { EventTracker, type TrackerAction } from './event-tracker.js';
+import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
+import { nms } from './nms.js';
+
+/** Boxes stay drawn on the live view this long after the detection that found them. */
+const BOXES_SHOWN_MS = 1500;
+
+export interface CameraDetectionDeps {
+  camera: RunnableCamera;
+  detector: Detector | undefined;
+  hub: FrameHub;
+  events: EventsRepository;
+  blobs: BlobStore;
+  logger: Logger;
+  /** Counts for the bench and /metrics. */
+  stats?: DetectionStats;
+}
+
+export interface DetectionStats {
+  frames: number;
+  motionFrames: number;
+  detections: number;
+  detectMs: number;
+  motionMs: number;
+  skippedBusy: number;
+}
+
+/**
+ * What happens to each frame of a camera in the process running its worker (Frigate's
+ * order): the frame goes to the live view; a motion gate on a tiny grey copy decides
+ * whether it is worth the detector; at most one detection per `detect_interval` runs,
+ * and only on motion or while an event is open; detections above `detect_conf` pass NMS
+ * at `detect_iou` into the track-mode tracker, whose starts and ends become events with
+ * an annotated thumbnail. A frame that arrives while the previous one is still being
+ * looked at only goes to the live view: the camera is never queued behind its detector.
+ */
+export class CameraDetection implements FrameSink {
+  private readonly gate = new MotionGate();
+  private readonly tracker: EventTracker;
+  private busy = false;
+  private lastDetect = -Infinity;
+  private lastMotion = -Infinity;
+  private boxes: { at: number; detections: Detection[] } | undefined;
+  private open: { id: string; labels: Set<string>; best: number } | undefined;
+  private readonly triggers: Set<string>;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly d: CameraDetectionDeps) {
+    const s = d.camera.settings;
+    this.triggers = new Set(s.trigger_classes.split(',').filter(Boolean));
+    this.tracker = new EventTracker({
+      triggers: this.triggers,
+      minTriggerFrames: s.min_trigger_frames,
+      postSeconds: s.post_seconds,
+      cooldownSeconds: s.trigger_cooldown,
+    });
+  }
+
+  frame(jpeg: Buffer, at: number): void {
+    if (this.d.stats) this.d.stats.frames++;
+    const shown = this.boxes && at - this.boxes.at < BOXES_SHOWN_MS ? this.boxes.detections : undefined;
+    if (this.busy) {
+      if (this.d.stats) this.d.stats.skippedBusy++;
+      if (!shown) this.d.hub.publish(this.d.camera.id, jpeg, at);
+      return;
+    }
+    this.busy = true;
+    void this.look(jpeg, at, shown)
+      .catch((err: unknown) =>
+        this.d.logger.warn({ err, camera_id: this.d.camera.id }, 'frame analysis failed'),
+      )
+      .finally(() => (this.busy = false));
+  }
+
+  async close(): Promise<void> {
+    await this.apply(this.tracker.flush(Date.now() / 1000), undefined);
+    await this.writes;
+  }
+
+  private async look(jpeg: Buffer, at: number, shown: Detection[] | undefined): Promise<void> {
+    const s = this.d.camera.settings;
+    const m0 = performance.now();
+    const { data } = await sharp(jpeg)
+      .resize(MOTION_WIDTH, MOTION_HEIGHT, { fit: 'fill', kernel: 'linear' })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const moved = this.gate.isMotion(this.gate.push({ width: MOTION_WIDTH, height: MOTION_HEIGHT, data }));
+    if (this.d.stats) {
+      this.d.stats.motionMs += performance.now() - m0;
+      if (moved) this.d.stats.motionFrames++;
+    }
+    if (moved) this.lastMotion = at;
+    const due = at - this.lastDetect >= s.detect_interval * 1000;
+    // Motion in the last interval counts: a person who stops still stays in view.
+    const worth = this.tracker.inEvent || at - this.lastMotion <= Math.max(1000, s.detect_interval * 1000);
+    if (!this.d.detector || !due || !worth) {
+      this.d.hub.publish(this.d.camera.id, shown ? await this.draw(jpeg, shown) : jpeg, at);
+      return;
+    }
+    this.lastDetect = at;
+    const meta = await sharp(jpeg).metadata();
+    const width = meta.width ?? 0;
+    const height = meta.height ?? 0;
+    const scale = Math.min(1, s.detect_imgsz / Math.max(width, height));
+    const rgb = await sharp(jpeg)
+      .resize(Math.round(width * scale), Math.round(height * scale))
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const d0 = performance.now();
+    const found = await this.d.detector.detectObjects({
+      width: rgb.info.width,
+      height: rgb.info.height,
+      data: rgb.data,
+    });
+    if (this.d.stats) {
+      this.d.stats.detections++;
+      this.d.stats.detectMs += performance.now() - d0;
+    }
+    const detections = nms(
+      found
+        .filter((x) => x.score >= s.detect_conf)
+        .map((x) => ({
+          ...x,
+          box: { x: x.box.x / scale, y: x.box.y / scale, w: x.box.w / scale, h: x.box.h / scale },
+        })),
+      s.detect_iou,
+    );
+    this.boxes = { at, detections };
+    const annotated = await this.draw(jpeg, detections);
+    this.d.hub.publish(this.d.camera.id, annotated, at);
+    await this.apply(this.tracker.pass(at / 1000, detections), annotated);
+  }
+
+  private draw(jpeg: Buffer, detections: readonly Detection[]) {
+    return sharp(jpeg)
+      .metadata()
+      .then((m) => annotate(jpeg, m.width ?? 0, m.height ?? 0, detections));
+  }
+
+  /** Tracker actions become event rows and thumbnails; writes are serialised per camera. */
+  private apply(actions: TrackerAction[], annotated: Buffer | undefined): Promise<unknown> {
+    const cam = this.d.camera;
+    for (const a of actions) {
+      this.writes = this.writes
+        .then(async () => {
+          if (a.kind === 'start') {
+            const id = newId('evt');
+            this.open = { id, labels: new Set([a.label]), best: a.score };
+            const thumbnail = annotated ? await this.saveThumbnail(id, annotated) : null;
+            await this.d.events.create({
+              id,
+              workspace_id: cam.workspace_id,
+              camera_id: cam.id,
+              kind: 'track',
+              label: a.label,
+              score: a.score,
+              labels: [...new Set(a.detections.map((x) => x.label))],
+              started_at: new Date(a.at * 1000).toISOString(),
+              ended_at: null,
+              thumbnail_key: thumbnail,
+              clip_key: null,
+              person_id: null,
+              person_name: null,
+            });
+          } else if (a.kind === 'update' && this.open) {
+            for (const x of a.detections) this.open.labels.add(x.label);
+            this.open.best = a.score;
+            if (annotated) await this.saveThumbnail(this.open.id, annotated);
+            await this.d.events.update(this.open.id, {
+              label: a.label,
+              score: a.score,
+              labels: [...this.open.labels],
+            });
+          } else if (a.kind === 'end' && this.open) {
+            await this.d.events.update(this.open.id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
+            this.open = undefined;
+          }
+        })
+        .catch((err: unknown) => this.d.logger.warn({ err, camera_id: cam.id }, 'event not recorded'));
+    }
+    return this.writes;
+  }
+
+  private async saveThumbnail(eventId: string, jpeg: Buffer): Promise<string> {
+    const key = eventThumbnailKey(this.d.camera.workspace_id, this.d.camera.id, eventId);
+    await this.d.blobs.put(key, Readable.from([jpeg]), { contentType: 'image/jpeg' });
+    return key;
+  }
+}
