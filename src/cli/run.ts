@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js';
 import { VERSION } from '../version.js';
 import { registerAgentCommands } from './commands/agents.js';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerCameraCommands } from './commands/cameras.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerRecordingCommands } from './commands/recordings.js';
@@ -55,6 +56,7 @@ export async function runCli(argv: string[], io: CliIO, serverCommands?: ServerC
   registerSearchCommand(program, ctx);
   registerShareCommands(program, ctx);
   registerAgentCommands(program, ctx);
+  registerCameraCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,4 +1,5 @@
 import { Agents } from './agents.js';
+import { Cameras, Events } from './vision.js';
 import { Audit } from './audit.js';
 import { Keys } from './keys.js';
 import { Recordings } from './recordings.js';
@@ -24,6 +25,8 @@ export class IrisClient {
   readonly keys: Keys;
   readonly audit: Audit;
   readonly agents: Agents;
+  readonly cameras: Cameras;
+  readonly events: Events;
 
   constructor(options: IrisClientOptions) {
     this.transport = new Transport(options);
@@ -32,6 +35,8 @@ export class IrisClient {
     this.keys = new Keys(this.transport);
     this.audit = new Audit(this.transport);
     this.agents = new Agents(this.transport);
+    this.cameras = new Cameras(this.transport);
+    this.events = new Events(this.transport);
   }
 
   get api() {

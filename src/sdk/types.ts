@@ -150,3 +150,15 @@ export type AgentEvent =
   | { type: 'text.delta'; seq: number; delta: string }
   | { type: 'message.completed'; seq: number; message: AgentMessage };
 export type AgentEventType = AgentEvent['type'];
+
+export type CameraList = ResponseOf<'/api/v1/cameras', 'get'>;
+export type Camera = ItemOf<CameraList>;
+export type CameraListQuery = QueryOf<'/api/v1/cameras', 'get'>;
+export type CreateCameraBody = BodyOf<'/api/v1/cameras', 'post'>;
+export type UpdateCameraBody = BodyOf<'/api/v1/cameras/{cameraId}', 'patch'>;
+export type CameraStatus = ResponseOf<'/api/v1/cameras/{cameraId}/status', 'get'>;
+export type DetectClasses = ResponseOf<'/api/v1/cameras/detect/classes', 'get'>;
+export type CameraEventList = ResponseOf<'/api/v1/events', 'get'>;
+export type CameraEvent = ItemOf<CameraEventList>;
+export type CameraEventQuery = QueryOf<'/api/v1/events', 'get'>;
+export type SystemInfo = ResponseOf<'/api/v1/system', 'get'>;

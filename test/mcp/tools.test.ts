@@ -60,12 +60,15 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual([
       'ask_agent',
+      'camera_snapshot',
+      'find_events',
       'get_context',
       'get_frames',
       'get_latest',
       'get_recording',
       'get_transcript',
       'list_agents',
+      'list_cameras',
       'list_recordings',
       'search_recordings',
     ]);
@@ -73,6 +76,47 @@ describe.each(DIALECTS)('MCP server in-process on %s', (dialect) => {
     expect(search.inputSchema.required).toEqual(['query']);
     expect(search.annotations?.readOnlyHint).toBe(true);
     expect(client.getInstructions()).toContain('search_recordings');
+  });
+
+  it('lists cameras, finds their events and shows a camera as an image', async () => {
+    const added = await t.call('POST', '/api/v1/cameras', {
+      token: aliceToken,
+      body: { workspace_id: aliceWorkspace, name: 'Front door', rtsp_url: 'rtsp://u:pw@192.0.2.5/s' },
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    const cam = added.json() as { id: string };
+    const listed = await call('list_cameras', { workspace_id: aliceWorkspace });
+    expect(textOf(listed)).toContain(`${cam.id} "Front door": offline, triggers person`);
+    expect(textOf(listed)).not.toContain('pw@');
+    await t.c.vision.eventsRepo.create({
+      id: 'evt_01mcpseen0000000000000000',
+      workspace_id: aliceWorkspace,
+      camera_id: cam.id,
+      kind: 'track',
+      label: 'person',
+      score: 0.82,
+      labels: ['person'],
+      started_at: '2026-12-07T09:15:00.000Z',
+      ended_at: '2026-12-07T09:15:12.000Z',
+      thumbnail_key: null,
+      clip_key: null,
+      person_id: null,
+      person_name: null,
+    });
+    const found = await call('find_events', {
+      workspace_id: aliceWorkspace,
+      label: 'person',
+      from: '2026-12-07T00:00:00Z',
+    });
+    expect(textOf(found)).toContain(`2026-12-07T09:15:00.000Z person (82%) on ${cam.id}, 12 s`);
+    expect(textOf(await call('find_events', { workspace_id: aliceWorkspace, label: 'car' }))).toBe(
+      'No events.',
+    );
+    const shot = await call('camera_snapshot', { camera_id: cam.id });
+    expect(shot.content[0]).toMatchObject({ type: 'image', mimeType: 'image/jpeg' });
+    expect(textOf(shot)).toContain('no signal');
+    const elsewhere = await call('camera_snapshot', { camera_id: 'cam_01nosuchcamera000000000000' });
+    expect(elsewhere.isError).toBe(true);
   });
 
   it('asks an agent, which cites the caller’s own recordings only', async () => {

@@ -19,6 +19,7 @@ import { CamerasService } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
 import { liveRoutes } from './live/live.routes.js';
 import { LiveService } from './live/live.service.js';
+import { registerVisionTools } from './vision.mcp.js';
 import { SystemService } from './system/system.service.js';
 import { systemRoutes } from './system/system.routes.js';
 import { CameraLeasesRepository } from './workers/camera-leases.repository.js';
@@ -48,6 +49,8 @@ export interface VisionModule extends IrisModule {
   live: LiveService;
   hub: FrameHub;
   events: EventsService;
+  /** Where workers record events (tests write their own). */
+  eventsRepo: EventsRepository;
   /** What a camera's frames go through in the process running its worker. */
   sinkFor(camera: RunnableCamera): CameraDetection;
   detectionStats: DetectionStats;
@@ -128,6 +131,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     live,
     hub,
     events,
+    eventsRepo,
     sinkFor,
     detectionStats,
     cameras,
@@ -145,6 +149,14 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       routes(eventsRoutes, { events, prefix: '/api' }, 'root'),
     ],
     permissions: ['camera:read', 'camera:manage', 'live:view', 'event:read', 'event:delete'],
+    mcp(server, principal) {
+      registerVisionTools(server, principal, {
+        cameras,
+        events,
+        live,
+        logger: deps.logger.child({ component: 'mcp' }),
+      });
+    },
     async startWorkers() {
       supervisor.start();
     },
