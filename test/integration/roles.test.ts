@@ -90,6 +90,8 @@ describe.each(DIALECTS)('process roles on %s', (dialect) => {
         running: 0,
         failed: 0,
       }),
+      // The vision module's camera workers of this process (none added here).
+      expect.objectContaining({ name: expect.stringMatching(/^cameras@/), status: 'running', cameras: 0 }),
     ]);
     expect(health.workers[0]!.completed).toBeGreaterThanOrEqual(1);
 

@@ -22,6 +22,7 @@ import { AccountPage } from './pages/Account';
 import { AgentsPage } from './pages/Agents';
 import { AgentPage } from './pages/Agent';
 import { WebhooksPage } from './pages/Webhooks';
+import { CamerasPage } from './pages/Cameras';
 
 /** Pages anyone can open; they work signed in or out. */
 const PUBLIC: Record<string, () => ReactNode> = {
@@ -36,6 +37,7 @@ const PUBLIC: Record<string, () => ReactNode> = {
 const NAV = [
   { to: '/', label: 'Recordings', match: ['/', '/recordings/:id'] },
   { to: '/search', label: 'Search', match: ['/search'] },
+  { to: '/cameras', label: 'Cameras', match: ['/cameras'] },
   { to: '/agents', label: 'Agents', match: ['/agents', '/agents/:id'] },
   { to: '/members', label: 'Members', match: ['/members'] },
   { to: '/keys', label: 'API keys', match: ['/keys'] },
@@ -69,6 +71,7 @@ function routeFor(pathname: string): ReactNode {
   const rec = matchPath('/recordings/:id', pathname);
   if (rec) return <RecordingPage id={rec.id!} />;
   if (pathname === '/search') return <SearchPage />;
+  if (pathname === '/cameras') return <CamerasPage />;
   if (pathname === '/agents') return <AgentsPage />;
   const agent = matchPath('/agents/:id', pathname);
   if (agent) return <AgentPage key={agent.id} id={agent.id!} />;

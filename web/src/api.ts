@@ -474,3 +474,47 @@ export type ReplyEvent = { seq: number } & (
   | { type: 'text.delta'; delta: string }
   | { type: 'message.completed'; message: AgentMessage }
 );
+
+export type CameraState = 'online' | 'offline' | 'error';
+
+export interface Camera {
+  id: string;
+  workspace_id: string;
+  name: string;
+  rtsp_url: string;
+  enabled: boolean;
+  status: CameraState;
+  last_seen: string | null;
+  fps: number | null;
+  trigger_classes: string;
+  detect_conf: number;
+  detect_interval: number;
+  created_at: string;
+}
+
+export interface CameraStatusInfo {
+  camera_id: string;
+  status: CameraState;
+  reason: string | null;
+  last_seen: string | null;
+  fps: number | null;
+  detector: { engine: string | null; available: boolean; reason: string | null };
+}
+
+export interface CameraEvent {
+  id: string;
+  camera_id: string;
+  kind: 'track' | 'manual';
+  label: string;
+  score: number;
+  labels: string[];
+  started_at: string;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  has_thumbnail: boolean;
+  has_clip: boolean;
+}
+
+export interface SpecPage<T> extends Page<T> {
+  total: number;
+}

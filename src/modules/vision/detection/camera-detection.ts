@@ -14,8 +14,12 @@ import { EventTracker, type TrackerAction } from './event-tracker.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
 import { nms } from './nms.js';
 
-/** Boxes stay drawn on the live view this long after the detection that found them. */
-const BOXES_SHOWN_MS = 1500;
+/**
+ * Boxes stay drawn on the live view this long after the detection that found them: the
+ * analysed frame and the next one or two. Longer, and they trail behind people who walk
+ * on (seen on the dashboard with 1.5 s).
+ */
+const BOXES_SHOWN_MS = 400;
 
 export interface CameraDetectionDeps {
   camera: RunnableCamera;

@@ -41,7 +41,8 @@ export class SystemService {
         reason: detector.reason,
         device: detector.device,
         providers: detector.available ? ['tfjs-wasm'] : [],
-        faces_enabled: detector.available,
+        // Faces are detected and described, but not matched to anyone until People lands.
+        faces_enabled: false,
       },
       models: this.d.modelPaths,
       // The face index arrives with People (the manual face database).
