@@ -27,6 +27,7 @@ import { locateFfmpeg } from '../src/engines/ffmpeg/locate.js';
 import { HumanDetector } from '../src/engines/detect/human.js';
 import { CamerasRepository } from '../src/modules/vision/cameras/cameras.repository.js';
 import { CAMERA_DEFAULTS } from '../src/modules/vision/cameras/cameras.types.js';
+import { emptyDetectionStats } from '../src/modules/vision/detection/camera-detection.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from '../src/modules/vision/detection/motion-gate.js';
 import { CameraLeasesRepository } from '../src/modules/vision/workers/camera-leases.repository.js';
 import { CameraSupervisor } from '../src/modules/vision/workers/supervisor.js';
@@ -154,14 +155,7 @@ async function sustained(maxCameras: number, seconds: number, clip: string) {
       supervisor.start();
       // Let every stream connect and the detector load.
       await new Promise((r) => setTimeout(r, 5000));
-      Object.assign(stats, {
-        frames: 0,
-        motionFrames: 0,
-        detections: 0,
-        detectMs: 0,
-        motionMs: 0,
-        skippedBusy: 0,
-      });
+      Object.assign(stats, emptyDetectionStats());
       const cpu0 = process.cpuUsage();
       const child0 = childUsage();
       const t0 = performance.now();

@@ -9,7 +9,7 @@ import type { DB } from '../../platform/db/schema.js';
 import { routes, type IrisModule } from '../../platform/modules/iris-module.js';
 import type { AuditWriter } from '../audit/audit.service.js';
 import { CamerasRepository, type RunnableCamera } from './cameras/cameras.repository.js';
-import { CameraDetection, type DetectionStats } from './detection/camera-detection.js';
+import { CameraDetection, emptyDetectionStats, type DetectionStats } from './detection/camera-detection.js';
 import { EventsRepository } from './events/events.repository.js';
 import { eventsRoutes } from './events/events.routes.js';
 import { EventsService } from './events/events.service.js';
@@ -70,14 +70,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     audit: deps.audit,
     blobs: deps.blobs,
   });
-  const detectionStats: DetectionStats = {
-    frames: 0,
-    motionFrames: 0,
-    detections: 0,
-    detectMs: 0,
-    motionMs: 0,
-    skippedBusy: 0,
-  };
+  const detectionStats = emptyDetectionStats();
   const sinkFor = (camera: RunnableCamera) =>
     new CameraDetection({
       camera,

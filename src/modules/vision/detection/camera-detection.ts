@@ -41,6 +41,15 @@ export interface DetectionStats {
   skippedBusy: number;
 }
 
+export const emptyDetectionStats = (): DetectionStats => ({
+  frames: 0,
+  motionFrames: 0,
+  detections: 0,
+  detectMs: 0,
+  motionMs: 0,
+  skippedBusy: 0,
+});
+
 /**
  * What happens to each frame of a camera in the process running its worker (Frigate's
  * order): the frame goes to the live view; a motion gate on a tiny grey copy decides
