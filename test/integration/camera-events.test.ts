@@ -1,7 +1,11 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanMissing } from '../../src/engines/detect/human.js';
+import { probe } from '../../src/engines/ffmpeg/probe.js';
 import { CamerasRepository } from '../../src/modules/vision/cameras/cameras.repository.js';
 import { CameraLeasesRepository } from '../../src/modules/vision/workers/camera-leases.repository.js';
 import { CameraSupervisor } from '../../src/modules/vision/workers/supervisor.js';
@@ -28,9 +32,11 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
   let viewer: Awaited<ReturnType<typeof seedUser>>;
   let rtsp: RtspServer;
   let supervisor: CameraSupervisor | undefined;
+  let dataDir: string;
 
   beforeAll(async () => {
-    t = await createTestApp(dialect, { secret: SECRET });
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-camera-events-'));
+    t = await createTestApp(dialect, { secret: SECRET, dataDir });
     t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
     owner = await seedUser(t);
     viewer = await seedUser(t);
@@ -41,6 +47,7 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     await supervisor?.close();
     await rtsp?.stop();
     await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('records people walking on a real camera as an event, and serves it through the events API', async () => {
@@ -93,6 +100,11 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
       has_thumbnail: true,
       has_clip: false,
     });
+    // The segment buffer on the worker's disk holds the stream copied in ~2 s pieces.
+    const segments = readdirSync(path.join(dataDir, 'cameras', cam.id, 'segments')).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    expect(segments.length).toBeGreaterThan(0);
     expect(event.score).toBeGreaterThanOrEqual(0.3);
     expect(t.c.vision.detectionStats.detections).toBeGreaterThan(0);
 
@@ -112,6 +124,7 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     for (let i = 0; i < data.length; i += 3)
       if (data[i]! > 220 && data[i + 1]! > 180 && data[i + 2]! < 60) yellow++;
     expect(yellow).toBeGreaterThan(200);
+    // Still going (people keep walking): no clip until the event ends.
     expect((await t.call('GET', `/api/events/${event.id}/clip`, { token: viewer.token })).statusCode).toBe(
       404,
     );
@@ -134,8 +147,42 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
       body: { confirm: false, workspace_id: owner.workspaceId },
     });
     expect(unconfirmed.statusCode).toBe(400);
+    // The worker stops: the open event ends at its last sighting and its clip is cut
+    // from the camera's segment buffer, pre-roll included.
     await supervisor.close();
     supervisor = undefined;
+    const ended = (await t.call('GET', `/api/v1/events/${event.id}`, { token: viewer.token })).json();
+    expect(ended).toMatchObject({ has_clip: true });
+    // Ended at its last sighting (the worker may stop right after the start: 0 s then).
+    expect(ended.ended_at).not.toBeNull();
+    expect(ended.duration_seconds).toBeGreaterThanOrEqual(0);
+    const clipUrl = `/api/v1/events/${event.id}/clip`;
+    const whole = await t.call('GET', clipUrl, { token: viewer.token });
+    expect(whole.statusCode).toBe(200);
+    expect(whole.headers['content-type']).toBe('video/mp4');
+    expect(whole.headers['accept-ranges']).toBe('bytes');
+    const size = whole.rawPayload.length;
+    expect(Number(whole.headers['content-length'])).toBe(size);
+    const clipFile = path.join(os.tmpdir(), `${String(event.id)}.mp4`);
+    writeFileSync(clipFile, whole.rawPayload);
+    const probed = await probe(clipFile);
+    rmSync(clipFile, { force: true });
+    expect(probed.video).toMatchObject({ width: 768, height: 576 });
+    // As long as the buffer had: from the stream's start (within pre_seconds) to the stop.
+    expect(probed.duration_seconds).toBeGreaterThan(0);
+    const first = await t.call('GET', clipUrl, { token: viewer.token, headers: { range: 'bytes=0-99' } });
+    expect(first.statusCode).toBe(206);
+    expect(first.headers['content-range']).toBe(`bytes 0-99/${size}`);
+    expect(first.rawPayload.equals(whole.rawPayload.subarray(0, 100))).toBe(true);
+    const tail = await t.call('GET', clipUrl, { token: viewer.token, headers: { range: 'bytes=-50' } });
+    expect(tail.statusCode).toBe(206);
+    expect(tail.rawPayload.equals(whole.rawPayload.subarray(size - 50))).toBe(true);
+    const past = await t.call('GET', clipUrl, { token: viewer.token, headers: { range: `bytes=${size}-` } });
+    expect(past.statusCode).toBe(416);
+    expect(past.headers['content-range']).toBe(`bytes */${size}`);
+    const head = await t.call('HEAD', clipUrl, { token: viewer.token });
+    expect(head.statusCode).toBe(200);
+    expect(Number(head.headers['content-length'])).toBe(size);
     expect((await t.call('DELETE', `/api/v1/events/${event.id}`, { token: owner.token })).statusCode).toBe(
       204,
     );

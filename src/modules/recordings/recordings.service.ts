@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { AccessService } from '../../platform/auth/access.js';
@@ -11,7 +10,7 @@ import type { UsageService } from '../usage/usage.service.js';
 import { recordingPrefix } from './blob-keys.js';
 import { mediaUrls, type MediaUrls } from './media-urls.js';
 import type { RecordingPipeline } from './pipeline.js';
-import { parseRange, resolveRange } from '../../platform/http/range.js';
+import { RangeNotSatisfiable, serveBlobFile, type FileResponse } from '../../platform/http/blob-file.js';
 import type { Recording, RecordingsRepository, Stage } from './recordings.repository.js';
 import type { RecordingStatus, StageName } from './stages.js';
 import type { EventPublisher } from '../../platform/events/publisher.js';
@@ -77,20 +76,8 @@ export interface StatusView {
 }
 
 /** What GET/HEAD /video answers: a redirect (S3), or headers and (for GET) a stream. */
-export type FileResponse = {
-  kind: 'file';
-  status: 200 | 206;
-  headers: Record<string, string>;
-  stream?: Readable;
-};
 export type VideoResponse = { kind: 'redirect'; url: string } | FileResponse;
-
-/** Error for an unsatisfiable range; the route adds `Content-Range: bytes *\/<size>`. */
-export class RangeNotSatisfiable extends AppError {
-  constructor(readonly size: number) {
-    super('RANGE_NOT_SATISFIABLE', `The requested range is outside the file (${size} bytes).`, { size });
-  }
-}
+export { RangeNotSatisfiable, type FileResponse };
 
 /** Whether a recording has a live public share link (src/modules/sharing provides it). */
 export interface RecordingShareInfo {
@@ -282,51 +269,13 @@ export class RecordingsService {
     request: { range?: string | undefined; head: boolean },
   ): Promise<FileResponse> {
     const { key, contentType } = playbackFile(rec);
-    const base: Record<string, string> = {
-      'accept-ranges': 'bytes',
-      'content-type': contentType,
-      'cache-control': 'private, no-cache',
-    };
-    const range = parseRange(request.range);
-    if (request.head) {
-      const stat = await this.d.blobs.stat(key);
-      if (!stat) throw new AppError('NOT_FOUND', 'The file of this recording is missing from storage.');
-      if (!range)
-        return { kind: 'file', status: 200, headers: { ...base, 'content-length': String(stat.size) } };
-      const r = resolveRange(range, stat.size);
-      if (!r) throw new RangeNotSatisfiable(stat.size);
-      return { kind: 'file', status: 206, headers: { ...base, ...partialHeaders(r, stat.size) } };
-    }
-    if (!range) {
-      const res = await this.d.blobs.get(key);
-      return {
-        kind: 'file',
-        status: 200,
-        headers: { ...base, 'content-length': String(res.size) },
-        stream: res.stream,
-      };
-    }
-    // The range is resolved against the size the store reports when it opens the file,
-    // so the headers always describe the bytes actually sent.
-    const stat = await this.d.blobs.stat(key);
-    if (!stat) throw new AppError('NOT_FOUND', 'The file of this recording is missing from storage.');
-    const wanted = resolveRange(range, stat.size);
-    if (!wanted) throw new RangeNotSatisfiable(stat.size);
-    let res;
-    try {
-      res = await this.d.blobs.get(key, wanted);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'RANGE_NOT_SATISFIABLE')
-        throw new RangeNotSatisfiable(stat.size);
-      throw err;
-    }
-    const served = res.range ?? { start: 0, end: res.size - 1 };
-    return {
-      kind: 'file',
-      status: 206,
-      headers: { ...base, ...partialHeaders(served, res.size) },
-      stream: res.stream,
-    };
+    return serveBlobFile(
+      this.d.blobs,
+      key,
+      contentType,
+      request,
+      'The file of this recording is missing from storage.',
+    );
   }
 }
 
@@ -344,11 +293,4 @@ function playbackFile(rec: Recording): { key: string; contentType: string } {
   const contentType =
     (rec.playback_key ? rec.playback_content_type : rec.content_type) ?? 'application/octet-stream';
   return { key, contentType };
-}
-
-function partialHeaders(r: { start: number; end: number }, size: number): Record<string, string> {
-  return {
-    'content-range': `bytes ${r.start}-${r.end}/${size}`,
-    'content-length': String(r.end - r.start + 1),
-  };
 }

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { SegmentBuffer } from './recording/segment-buffer.js';
 import { humanModelsDir } from '../../engines/detect/human.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -33,6 +35,8 @@ export interface VisionModuleDeps {
   /** The instance secret: RTSP URLs are sealed under a key derived from it. */
   secret: string;
   blobs: BlobStore;
+  /** IRIS_DATA_DIR: camera segment buffers live under cameras/<id>/segments there. */
+  dataDir: string;
   /** The detector (engines/detect/select.ts) and its status. */
   detector: SelectedDetector;
   version: string;
@@ -74,6 +78,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   const sinkFor = (camera: RunnableCamera) =>
     new CameraDetection({
       camera,
+      buffer: new SegmentBuffer(path.join(deps.dataDir, 'cameras', camera.id, 'segments')),
       detector: deps.detector.detector,
       hub,
       events: eventsRepo,

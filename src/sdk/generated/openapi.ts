@@ -1197,7 +1197,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The event's clip (mp4, with Range); 404 while the event has none */
+    /** The event's clip (mp4): Range for seeking, 206 / 416; 404 when it has none */
     get: {
       parameters: {
         query?: never;
@@ -1216,7 +1216,16 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': unknown;
+            'video/mp4': string;
+          };
+        };
+        /** @description video/mp4 byte range */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
           };
         };
         /** @description Every error has this shape. */
@@ -9739,7 +9748,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The event's clip (mp4, with Range); 404 while the event has none */
+    /** The event's clip (mp4): Range for seeking, 206 / 416; 404 when it has none */
     get: {
       parameters: {
         query?: never;
@@ -9758,7 +9767,16 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': unknown;
+            'video/mp4': string;
+          };
+        };
+        /** @description video/mp4 byte range */
+        206: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'video/mp4': string;
           };
         };
         /** @description Every error has this shape. */

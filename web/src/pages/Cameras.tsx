@@ -257,6 +257,7 @@ function FocusedCamera({
 function RecentEvents({ workspaceId, cameras }: { workspaceId: string; cameras: Camera[] }) {
   const [label, setLabel] = useState('');
   const [camera, setCamera] = useState('');
+  const [playing, setPlaying] = useState<string | null>(null);
   const events = useAsync(
     (signal) =>
       get<SpecPage<CameraEvent>>(
@@ -307,7 +308,14 @@ function RecentEvents({ workspaceId, cameras }: { workspaceId: string; cameras: 
           <ul className="event-grid">
             {events.data.items.map((e) => (
               <li key={e.id} className="event-card">
-                {e.has_thumbnail ? (
+                {playing === e.id ? (
+                  <video
+                    src={`${API}/events/${e.id}/clip`}
+                    controls
+                    autoPlay
+                    aria-label={`Clip of ${e.label}`}
+                  />
+                ) : e.has_thumbnail ? (
                   <img
                     src={`${API}/events/${e.id}/thumbnail`}
                     alt={`${e.label} on ${names.get(e.camera_id) ?? e.camera_id}`}
@@ -315,6 +323,11 @@ function RecentEvents({ workspaceId, cameras }: { workspaceId: string; cameras: 
                   />
                 ) : (
                   <div className="camera-off">No picture</div>
+                )}
+                {e.has_clip && playing !== e.id && (
+                  <button type="button" className="btn btn-small" onClick={() => setPlaying(e.id)}>
+                    Play clip
+                  </button>
                 )}
                 <div>
                   <strong>{e.label}</strong> {Math.round(e.score * 100)}% ·{' '}

@@ -13,6 +13,9 @@ import { annotate } from './annotate.js';
 import { EventTracker, type TrackerAction } from './event-tracker.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
 import { nms } from './nms.js';
+import { makeClip } from '../recording/clip-maker.js';
+import type { SegmentBuffer } from '../recording/segment-buffer.js';
+import { eventClipKey } from '../events/event-keys.js';
 
 /**
  * Boxes stay drawn on the live view this long after the detection that found them: the
@@ -20,9 +23,13 @@ import { nms } from './nms.js';
  * on (seen on the dashboard with 1.5 s).
  */
 const BOXES_SHOWN_MS = 400;
+/** How often the segment buffer is trimmed to its retention. */
+const PRUNE_EVERY_MS = 30_000;
 
 export interface CameraDetectionDeps {
   camera: RunnableCamera;
+  /** The camera's rolling segment buffer, clips are cut from (none: events have no clip). */
+  buffer?: SegmentBuffer | undefined;
   detector: Detector | undefined;
   hub: FrameHub;
   events: EventsRepository;
@@ -66,9 +73,10 @@ export class CameraDetection implements FrameSink {
   private lastDetect = -Infinity;
   private lastMotion = -Infinity;
   private boxes: { at: number; detections: Detection[] } | undefined;
-  private open: { id: string; labels: Set<string>; best: number } | undefined;
+  private open: { id: string; labels: Set<string>; best: number; startedAt: number } | undefined;
   private readonly triggers: Set<string>;
   private writes: Promise<unknown> = Promise.resolve();
+  private lastPrune = 0;
 
   constructor(private readonly d: CameraDetectionDeps) {
     const s = d.camera.settings;
@@ -81,8 +89,24 @@ export class CameraDetection implements FrameSink {
     });
   }
 
+  ffmpegOutputs(): readonly string[] {
+    return this.d.buffer?.ffmpegOutput() ?? [];
+  }
+
+  async prepare(): Promise<void> {
+    await this.d.buffer?.init();
+  }
+
+  async discard(): Promise<void> {
+    await this.d.buffer?.remove();
+  }
+
   frame(jpeg: Buffer, at: number): void {
     if (this.d.stats) this.d.stats.frames++;
+    if (this.d.buffer && at - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = at;
+      void this.d.buffer.prune().catch(() => undefined);
+    }
     const shown = this.boxes && at - this.boxes.at < BOXES_SHOWN_MS ? this.boxes.detections : undefined;
     if (this.busy) {
       if (this.d.stats) this.d.stats.skippedBusy++;
@@ -172,7 +196,7 @@ export class CameraDetection implements FrameSink {
         .then(async () => {
           if (a.kind === 'start') {
             const id = newId('evt');
-            this.open = { id, labels: new Set([a.label]), best: a.score };
+            this.open = { id, labels: new Set([a.label]), best: a.score, startedAt: a.at };
             const thumbnail = annotated ? await this.saveThumbnail(id, annotated) : null;
             await this.d.events.create({
               id,
@@ -199,13 +223,26 @@ export class CameraDetection implements FrameSink {
               labels: [...this.open.labels],
             });
           } else if (a.kind === 'end' && this.open) {
-            await this.d.events.update(this.open.id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
+            const { id, startedAt } = this.open;
             this.open = undefined;
+            await this.d.events.update(id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
+            await this.clip(id, startedAt, a.lastSeen);
           }
         })
         .catch((err: unknown) => this.d.logger.warn({ err, camera_id: cam.id }, 'event not recorded'));
     }
     return this.writes;
+  }
+
+  /** The event's clip from the buffer: pre_seconds before it started to post_seconds after the last sighting. */
+  private async clip(eventId: string, startedAt: number, lastSeen: number): Promise<void> {
+    const buffer = this.d.buffer;
+    if (!buffer) return;
+    const s = this.d.camera.settings;
+    const segments = await buffer.covering(startedAt - s.pre_seconds, lastSeen + s.post_seconds);
+    const key = eventClipKey(this.d.camera.workspace_id, this.d.camera.id, eventId);
+    const made = await makeClip(segments, this.d.blobs, key);
+    if (made) await this.d.events.update(eventId, { clip_key: made.key });
   }
 
   private async saveThumbnail(eventId: string, jpeg: Buffer): Promise<string> {

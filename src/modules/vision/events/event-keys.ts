@@ -9,3 +9,6 @@ export const eventPrefix = (workspaceId: string, cameraId: string, eventId: stri
 
 export const eventThumbnailKey = (workspaceId: string, cameraId: string, eventId: string) =>
   `${eventPrefix(workspaceId, cameraId, eventId)}thumbnail.jpg`;
+
+export const eventClipKey = (workspaceId: string, cameraId: string, eventId: string) =>
+  `${eventPrefix(workspaceId, cameraId, eventId)}clip.mp4`;

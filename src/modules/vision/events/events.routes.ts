@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { RangeNotSatisfiable } from '../../../platform/http/blob-file.js';
 import type { GetResult } from '../../../platform/storage/index.js';
 import { Id, Strict, Timestamp, errorResponses } from '../../../platform/http/schemas.js';
 import { SpecListOf } from '../cameras/cameras.schemas.js';
@@ -149,16 +150,41 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<{ events: EventsService }> 
     async (req, reply) =>
       sendBlob(reply, await events.thumbnail(req.principal, req.params.eventId), 'image/jpeg'),
   );
-  app.get(
-    '/events/:eventId/clip',
-    {
-      schema: {
-        tags,
-        summary: "The event's clip (mp4, with Range); 404 while the event has none",
-        params: Params,
-        response: { 200: { description: 'video/mp4' }, ...errorResponses(400, 401, 403, 404, 416, 429) },
+  const clip = {
+    schema: {
+      tags,
+      summary: "The event's clip (mp4): Range for seeking, 206 / 416; 404 when it has none",
+      params: Params,
+      response: {
+        200: {
+          description: 'video/mp4',
+          content: { 'video/mp4': { schema: Type.String({ format: 'binary' }) } },
+        },
+        206: {
+          description: 'video/mp4 byte range',
+          content: { 'video/mp4': { schema: Type.String({ format: 'binary' }) } },
+        },
+        ...errorResponses(400, 401, 403, 404, 416, 429),
       },
     },
-    async (req) => events.clip(req.principal, req.params.eventId),
+  };
+  const sendClip = async (
+    req: FastifyRequest<{ Params: Static<typeof Params> }>,
+    reply: FastifyReply,
+    head: boolean,
+  ) => {
+    try {
+      const file = await events.clip(req.principal, req.params.eventId, { range: req.headers.range, head });
+      reply.status(file.status).headers(file.headers);
+      return reply.send(file.stream ?? null);
+    } catch (err) {
+      if (err instanceof RangeNotSatisfiable) reply.header('content-range', `bytes */${err.size}`);
+      throw err;
+    }
+  };
+  // HEAD is its own route: the one Fastify would derive from GET would open the file.
+  app.get('/events/:eventId/clip', { ...clip, exposeHeadRoute: false }, (req, reply) =>
+    sendClip(req, reply, false),
   );
+  app.head('/events/:eventId/clip', clip, (req, reply) => sendClip(req, reply, true));
 };

@@ -2,6 +2,7 @@ import { badRequest, notFound } from '../../../errors.js';
 import type { AccessService } from '../../../platform/auth/access.js';
 import type { Permission } from '../../../platform/auth/permissions.js';
 import type { Principal } from '../../../platform/auth/principal.js';
+import { serveBlobFile, type FileRequest, type FileResponse } from '../../../platform/http/blob-file.js';
 import type { BlobStore, GetResult } from '../../../platform/storage/index.js';
 import type { AuditWriter } from '../../audit/audit.service.js';
 import type { CameraDataOwner } from '../cameras/cameras.service.js';
@@ -72,10 +73,18 @@ export class EventsService implements CameraDataOwner {
     return this.d.blobs.get(e.thumbnail_key);
   }
 
-  async clip(principal: Principal, id: string): Promise<never> {
-    await this.load(principal, id, 'event:read', 'event.clip');
-    // Clips are cut from the camera's segment buffer, which is not recorded yet.
-    throw notFound('Clip');
+  /** The clip with Range support (206, suffix ranges, 416), streamed from storage. */
+  async clip(principal: Principal, id: string, request: FileRequest): Promise<FileResponse> {
+    const e = await this.load(principal, id, 'event:read', 'event.clip');
+    if (!e.clip_key) throw notFound('Clip');
+    return serveBlobFile(
+      this.d.blobs,
+      e.clip_key,
+      'video/mp4',
+      request,
+      'The clip of this event is missing from storage.',
+      'private, max-age=300',
+    );
   }
 
   async delete(principal: Principal, id: string): Promise<void> {

@@ -17,6 +17,8 @@ export const LIVE_WIDTH = 960;
 export const BACKOFF_SECONDS = [1, 2, 4, 8, 15, 30] as const;
 /** A connection that delivered frames this long resets the backoff. */
 const HEALTHY_SECONDS = 10;
+/** ffmpeg's words when the stream cannot be stream-copied into MPEG-TS segments. */
+const UNMUXABLE = /not currently supported in container|Could not write header|Could not find tag for codec/i;
 /** Socket I/O timeout given to ffmpeg: an unreachable host fails in this time, not TCP's minutes. */
 const IO_TIMEOUT_SECONDS = 5;
 
@@ -28,6 +30,8 @@ export interface CameraWorkerOptions {
   transport: RtspTransport;
   beat(h: Heartbeat): Promise<void>;
   logger: Logger;
+  /** More ffmpeg outputs of the same stream (the segment buffer's). */
+  extraOutputs?: readonly string[] | undefined;
   /** Each frame as a JPEG (the live view, the motion gate and the detector hang here). */
   onFrame?: ((jpeg: Buffer, at: number) => void) | undefined;
   backoffSeconds?: readonly number[];
@@ -44,6 +48,8 @@ export class CameraWorker {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
   private frames = 0;
+  /** Off once the stream's codec cannot be copied into the buffer (MJPEG cameras): live view only. */
+  private recordSegments = true;
   private lastFrameAt = 0;
 
   constructor(private readonly o: CameraWorkerOptions) {}
@@ -127,6 +133,7 @@ export class CameraWorker {
           '-map', '0:v:0', '-an', '-sn', '-dn',
           '-vf', `fps=${SAMPLE_FPS},scale='min(${LIVE_WIDTH},iw)':-2`,
           '-c:v', 'mjpeg', '-q:v', '5', '-f', 'image2pipe', 'pipe:1',
+          ...(this.recordSegments ? (this.o.extraOutputs ?? []) : []),
         ],
         {
           what: 'Reading the camera',
@@ -143,6 +150,13 @@ export class CameraWorker {
       return FAILURE_REASONS.ended;
     } catch {
       if (this.stopped) return 'stopped';
+      if (this.recordSegments && this.o.extraOutputs?.length && stderr.some((l) => UNMUXABLE.test(l))) {
+        this.recordSegments = false;
+        this.o.logger.warn(
+          { camera_id: this.o.cameraId },
+          "the camera's codec cannot be kept in the segment buffer: live view and detection only, no clips",
+        );
+      }
       return FAILURE_REASONS[classifyFailure(stderr)];
     } finally {
       clearInterval(ticker);

@@ -24,8 +24,14 @@ export interface SupervisorOptions {
 
 export interface FrameSink {
   frame(jpeg: Buffer, at: number): void;
-  /** The worker stopped: finish what is open (an event). */
+  /** More outputs for the worker's ffmpeg (the segment buffer). */
+  ffmpegOutputs?(): readonly string[];
+  /** Before the worker starts (creates the buffer's directory). */
+  prepare?(): Promise<void>;
+  /** The worker stopped: finish what is open (an event and its clip). */
   close(): Promise<void>;
+  /** The camera is no longer run here (deleted, disabled, moved): drop what it kept on disk. */
+  discard?(): Promise<void>;
 }
 
 interface Running {
@@ -76,7 +82,7 @@ export class CameraSupervisor implements CameraWorkerControl {
 
   async stop(cameraId: string): Promise<void> {
     if (!this.running.has(cameraId)) return;
-    await this.stopLocal(cameraId);
+    await this.stopLocal(cameraId, { discard: true });
     await this.o.leases.release(cameraId, this.o.holder);
   }
 
@@ -120,12 +126,12 @@ export class CameraSupervisor implements CameraWorkerControl {
       const current = this.running.get(camera.id);
       if (current?.version === camera.version) continue;
       if (current) await this.stopLocal(camera.id);
-      this.launch(camera);
+      await this.launch(camera);
     }
-    for (const id of this.held()) if (!wanted.has(id)) await this.stopLocal(id);
+    for (const id of this.held()) if (!wanted.has(id)) await this.stopLocal(id, { discard: true });
   }
 
-  private launch(camera: RunnableCamera): void {
+  private async launch(camera: RunnableCamera): Promise<void> {
     let url: string;
     try {
       url = this.o.box.open(camera.sealed_url, camera.id);
@@ -134,6 +140,7 @@ export class CameraSupervisor implements CameraWorkerControl {
       return;
     }
     const sink = this.o.sink?.(camera);
+    await sink?.prepare?.();
     const worker =
       this.o.worker?.(camera, url) ??
       new CameraWorker({
@@ -144,12 +151,13 @@ export class CameraSupervisor implements CameraWorkerControl {
         beat: (h) => this.o.cameras.beat(h),
         logger: this.o.logger,
         onFrame: (jpeg, at) => sink?.frame(jpeg, at),
+        extraOutputs: sink?.ffmpegOutputs?.(),
       });
     this.running.set(camera.id, { worker, sink, version: camera.version });
     worker.start();
   }
 
-  private async stopLocal(cameraId: string): Promise<void> {
+  private async stopLocal(cameraId: string, opts: { discard?: boolean } = {}): Promise<void> {
     const r = this.running.get(cameraId);
     if (!r) return;
     this.running.delete(cameraId);
@@ -157,5 +165,7 @@ export class CameraSupervisor implements CameraWorkerControl {
     await r.sink
       ?.close()
       .catch((err: unknown) => this.o.logger.warn({ err, camera_id: cameraId }, 'camera sink close failed'));
+    // After close: the open event's clip is cut from the buffer first.
+    if (opts.discard) await r.sink?.discard?.().catch(() => undefined);
   }
 }
