@@ -1,15 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanMissing } from '../../src/engines/detect/human.js';
 import { probe } from '../../src/engines/ffmpeg/probe.js';
-import { CamerasRepository } from '../../src/modules/vision/cameras/cameras.repository.js';
-import { CameraLeasesRepository } from '../../src/modules/vision/workers/camera-leases.repository.js';
-import { CameraSupervisor } from '../../src/modules/vision/workers/supervisor.js';
-import { CAMERA_URLS, SecretBox } from '../../src/platform/crypto/secret-box.js';
 import { FOOTAGE, footageMissing } from '../fixtures/footage.js';
 import { rtspServerMissing, startRtspServer, type RtspServer } from '../fixtures/rtsp/rtsp-server.js';
 import { createTestApp, seedUser, type TestApp } from '../helpers/app.js';
@@ -24,14 +19,13 @@ import { DIALECTS } from '../helpers/db.js';
 const why = rtspServerMissing() ?? humanMissing() ?? footageMissing();
 if (why) console.warn(`[camera-events] skipped: ${why}`);
 const SECRET = 'test-secret-test-secret-test-secret-0123';
-const logger = pino({ level: process.env.IRIS_TEST_LOG ?? 'silent' });
 
 describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
   let t: TestApp;
   let owner: Awaited<ReturnType<typeof seedUser>>;
   let viewer: Awaited<ReturnType<typeof seedUser>>;
   let rtsp: RtspServer;
-  let supervisor: CameraSupervisor | undefined;
+  let running = false;
   let dataDir: string;
 
   beforeAll(async () => {
@@ -44,7 +38,7 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     rtsp = await startRtspServer({ file: FOOTAGE.street });
   }, 60_000);
   afterAll(async () => {
-    await supervisor?.close();
+    if (running) await t.c.vision.stopWorkers!();
     await rtsp?.stop();
     await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -66,16 +60,9 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const cam = created.json() as { id: string };
-    supervisor = new CameraSupervisor({
-      cameras: new CamerasRepository(t.c.database.db),
-      leases: new CameraLeasesRepository(t.c.database.db),
-      box: new SecretBox(SECRET, CAMERA_URLS),
-      logger,
-      holder: 'events-test',
-      pollMs: 300,
-      sink: (camera) => t.c.vision.sinkFor(camera),
-    });
-    supervisor.start();
+    // The module's own workers, as a `serve` or `worker` process starts them.
+    await t.c.vision.startWorkers!();
+    running = true;
 
     const list = (query = '') =>
       t
@@ -149,8 +136,8 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     expect(unconfirmed.statusCode).toBe(400);
     // The worker stops: the open event ends at its last sighting and its clip is cut
     // from the camera's segment buffer, pre-roll included.
-    await supervisor.close();
-    supervisor = undefined;
+    await t.c.vision.stopWorkers!();
+    running = false;
     const ended = (await t.call('GET', `/api/v1/events/${event.id}`, { token: viewer.token })).json();
     expect(ended).toMatchObject({ has_clip: true });
     // Ended at its last sighting (the worker may stop right after the start: 0 s then).

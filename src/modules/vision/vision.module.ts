@@ -90,16 +90,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   const leases = new CameraLeasesRepository(deps.db);
   const supervisor = new CameraSupervisor({
     cameras: repo,
-    sink: (camera) => {
-      const detection = sinkFor(camera);
-      return {
-        frame: (jpeg, at) => detection.frame(jpeg, at),
-        close: async () => {
-          await detection.close();
-          hub.forget(camera.id);
-        },
-      };
-    },
+    sink: sinkFor,
     leases,
     box,
     logger,

@@ -124,6 +124,8 @@ export class CameraDetection implements FrameSink {
   async close(): Promise<void> {
     await this.apply(this.tracker.flush(Date.now() / 1000), undefined);
     await this.writes;
+    // Its frames now come from wherever the camera runs next, or not at all.
+    this.d.hub.forget(this.d.camera.id);
   }
 
   private async look(jpeg: Buffer, at: number, shown: Detection[] | undefined): Promise<void> {
