@@ -179,11 +179,12 @@ export class CameraDetection implements FrameSink {
       s.detect_iou,
     );
     this.boxes = { at, detections };
-    const annotated = await this.draw(jpeg, detections);
+    const annotated = await annotate(jpeg, width, height, detections);
     this.d.hub.publish(this.d.camera.id, annotated, at);
     await this.apply(this.tracker.pass(at / 1000, detections), annotated);
   }
 
+  /** Draws boxes found on an earlier frame (the frame is probed for its size; detection frames know theirs). */
   private draw(jpeg: Buffer, detections: readonly Detection[]) {
     return sharp(jpeg)
       .metadata()

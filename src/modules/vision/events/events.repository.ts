@@ -103,11 +103,6 @@ export class EventsRepository {
     return { items: rows.map(toEvent), total: decode.int(count.n) };
   }
 
-  /** Up to `limit` events of a workspace matching the filters, oldest id first (clear-all's chunks). */
-  async page(f: EventFilters, limit: number): Promise<CameraEvent[]> {
-    return (await this.list(f, limit, 0)).items;
-  }
-
   async ofCamera(cameraId: string): Promise<CameraEvent[]> {
     const rows = await this.db
       .selectFrom('camera_events')

@@ -129,7 +129,7 @@ export class EventsService implements CameraDataOwner {
     const filters = this.filters(access.workspaceId, body);
     let deleted = 0;
     for (;;) {
-      const chunk = await this.d.repo.page(filters, CHUNK);
+      const { items: chunk } = await this.d.repo.list(filters, CHUNK, 0);
       if (chunk.length === 0) break;
       deleted += await this.remove(chunk);
     }

@@ -47,7 +47,6 @@ export interface CameraWorkerOptions {
 export class CameraWorker {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
-  private frames = 0;
   /** Off once the stream's codec cannot be copied into the buffer (MJPEG cameras): live view only. */
   private recordSegments = true;
   private lastFrameAt = 0;
@@ -99,7 +98,6 @@ export class CameraWorker {
         for await (const chunk of stdout as AsyncIterable<Buffer>) {
           for (const jpeg of splitter.push(chunk)) {
             windowFrames++;
-            this.frames++;
             this.lastFrameAt = Date.now();
             if (!online) {
               online = true;
