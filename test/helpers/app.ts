@@ -99,3 +99,14 @@ export async function seedUser(t: TestApp, email = `${newId('u').slice(-12)}@exa
   const token = await t.c.tokens.sign({ userId, sessionId }, expires);
   return { userId, workspaceId, sessionId, token, email };
 }
+
+/**
+ * The token with its signature's first character changed. Why not the last: a JWT
+ * signature's last base64url character carries padding bits a decoder ignores, so
+ * rewriting the tail can leave the signature valid (a flaky test once did).
+ */
+export function tamperedToken(token: string): string {
+  const sigStart = token.lastIndexOf('.') + 1;
+  const swapped = token[sigStart] === 'A' ? 'B' : 'A';
+  return token.slice(0, sigStart) + swapped + token.slice(sigStart + 1);
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, seedUser, type TestApp } from '../../helpers/app.js';
+import { createTestApp, seedUser, tamperedToken, type TestApp } from '../../helpers/app.js';
 import { DIALECTS } from '../../helpers/db.js';
 
 /**
@@ -180,9 +180,9 @@ describe.each(DIALECTS)('cameras on %s', (dialect) => {
     expect(
       (await t.call('GET', `/api/v1/cameras/${cam.id}/status`, { token: outsider.token })).statusCode,
     ).toBe(404);
-    expect(
-      (await t.call('GET', '/api/v1/cameras', { token: owner.token.slice(0, -2) + 'xx' })).statusCode,
-    ).toBe(401);
+    expect((await t.call('GET', '/api/v1/cameras', { token: tamperedToken(owner.token) })).statusCode).toBe(
+      401,
+    );
   });
 
   it('reports status by the spec: disabled is offline, a fresh heartbeat online or error, a stale one offline', async () => {
