@@ -327,6 +327,7 @@ export async function createContainer(
     detector: selectDetector(),
     version: VERSION,
     blobs,
+    library: recordings.library,
     dataDir: config.dataDir,
   });
   const publicShares = sharing.publicShares(recordings);

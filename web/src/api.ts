@@ -513,6 +513,8 @@ export interface CameraEvent {
   duration_seconds: number | null;
   has_thumbnail: boolean;
   has_clip: boolean;
+  /** The clip as a recording of the library. */
+  recording_id: string | null;
 }
 
 export interface SpecPage<T> extends Page<T> {

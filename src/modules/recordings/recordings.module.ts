@@ -24,6 +24,7 @@ import type { MaintenanceSweep } from '../../platform/jobs/maintenance.js';
 import { TusUploads } from './tus.js';
 import { tusStorageFor } from './tus-storage.js';
 import { UploadsService } from './uploads.service.js';
+import { recordingsLibrary, type RecordingsLibrary } from './recordings-library.js';
 import { FramesService } from './frames.service.js';
 import { mediaStageJobs } from './stages/media-stages.js';
 import { loadEngineConfig, type EngineConfig } from '../../engines/asr/engine-config.js';
@@ -76,6 +77,8 @@ export interface RecordingsModule extends IrisModule {
   /** GET /recordings/:id/frames. */
   framesService: FramesService;
   uploads: UploadsService;
+  /** How other modules put what they record in the library. */
+  library: RecordingsLibrary;
   tus: TusUploads;
   /** Stage bookkeeping for the pipeline jobs (see pipeline.ts for how a stage plugs in). */
   pipeline: RecordingPipeline;
@@ -214,6 +217,7 @@ export function createRecordingsModule(deps: RecordingsModuleDeps): RecordingsMo
     contextService,
     framesService,
     uploads,
+    library: recordingsLibrary({ uploads, repo, recordings }),
     tus,
     pipeline,
     jobs,

@@ -36,6 +36,9 @@ export interface Recording {
   created_at: string;
   updated_at: string;
   processed_at: string | null;
+  /** The camera and event a camera clip (source `camera`) was recorded for. */
+  camera_id: string | null;
+  camera_event_id: string | null;
 }
 
 export interface Stage {
@@ -61,7 +64,8 @@ export type NewRecording = Pick<
   | 'upload_method'
   | 'original_filename'
   | 'content_type'
->;
+> &
+  Partial<Pick<Recording, 'camera_id' | 'camera_event_id'>>;
 
 export type UploadMethod = 'stub' | 'multipart' | 'tus';
 
@@ -69,7 +73,15 @@ export type UploadMethod = 'stub' | 'multipart' | 'tus';
 export type RecordingPatch = Partial<
   Omit<
     Recording,
-    'id' | 'workspace_id' | 'created_by' | 'source' | 'created_at' | 'updated_at' | 'stored_bytes'
+    | 'id'
+    | 'workspace_id'
+    | 'created_by'
+    | 'source'
+    | 'created_at'
+    | 'updated_at'
+    | 'stored_bytes'
+    | 'camera_id'
+    | 'camera_event_id'
   >
 >;
 
@@ -103,6 +115,8 @@ const toRecording = (r: Selectable<RecordingsTable>): Recording => ({
   created_at: decode.time(r.created_at),
   updated_at: decode.time(r.updated_at),
   processed_at: decode.timeOrNull(r.processed_at),
+  camera_id: r.camera_id,
+  camera_event_id: r.camera_event_id,
 });
 
 const toStage = (r: Selectable<RecordingStagesTable>): Stage => ({
@@ -167,12 +181,18 @@ export class RecordingsRepository {
 
   async list(
     workspaceId: string,
-    filter: { status?: RecordingStatus | undefined },
+    filter: {
+      status?: RecordingStatus | undefined;
+      source?: RecordingSource | undefined;
+      cameraId?: string | undefined;
+    },
     limit: number,
     offset: number,
   ): Promise<{ items: Recording[]; total: number }> {
     let q = this.db.selectFrom('recordings').where('workspace_id', '=', workspaceId);
     if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.source) q = q.where('source', '=', filter.source);
+    if (filter.cameraId) q = q.where('camera_id', '=', filter.cameraId);
     const [rows, count] = await Promise.all([
       q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
       q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),

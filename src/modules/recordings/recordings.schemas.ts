@@ -34,6 +34,8 @@ export const RecordingSchema = Type.Object(
     created_at: Timestamp,
     updated_at: Timestamp,
     processed_at: NullableTimestamp,
+    camera_id: Nullable(Type.String({ description: 'The camera whose event this clip is (source camera).' })),
+    event_id: Nullable(Type.String({ description: 'The camera event this clip was recorded for.' })),
     poster_url: Type.Optional(
       Nullable(Type.String({ description: 'Poster JPEG (video, once processed); expires after an hour.' })),
     ),
@@ -97,6 +99,8 @@ export const RecordingParams = Strict({ id: Id('rec') });
 export const ListRecordingsQuery = Strict({
   ...PaginationQuery,
   status: Type.Optional(RecordingStatusSchema),
+  source: Type.Optional(Type.Enum(RECORDING_SOURCES)),
+  camera_id: Type.Optional(Id('cam')),
   workspace_id: Type.Optional(Id('ws')),
 });
 

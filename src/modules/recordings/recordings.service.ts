@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError, conflict, notFound } from '../../errors.js';
 import type { AccessService } from '../../platform/auth/access.js';
 import type { Permission } from '../../platform/auth/permissions.js';
-import type { Principal } from '../../platform/auth/principal.js';
+import { systemPrincipal, type Principal } from '../../platform/auth/principal.js';
 import type { Page } from '../../platform/http/pagination.js';
 import type { BlobStore } from '../../platform/storage/index.js';
 import type { AuditWriter } from '../audit/audit.service.js';
@@ -12,15 +12,20 @@ import { mediaUrls, type MediaUrls } from './media-urls.js';
 import type { RecordingPipeline } from './pipeline.js';
 import { RangeNotSatisfiable, serveBlobFile, type FileResponse } from '../../platform/http/blob-file.js';
 import type { Recording, RecordingsRepository, Stage } from './recordings.repository.js';
-import type { RecordingStatus, StageName } from './stages.js';
+import type { RecordingSource, RecordingStatus, StageName } from './stages.js';
 import type { EventPublisher } from '../../platform/events/publisher.js';
 import { recordingEventData } from './recording-events.js';
 
 /** A recording as the API shows it: storage keys and bookkeeping stay inside. */
 export type RecordingView = Omit<
   Recording,
-  'original_key' | 'playback_key' | 'playback_content_type' | 'stored_bytes' | 'upload_method'
->;
+  | 'original_key'
+  | 'playback_key'
+  | 'playback_content_type'
+  | 'stored_bytes'
+  | 'upload_method'
+  | 'camera_event_id'
+> & { event_id: string | null };
 
 export function toView(r: Recording): RecordingView {
   const {
@@ -29,9 +34,10 @@ export function toView(r: Recording): RecordingView {
     playback_content_type: _t,
     stored_bytes: _s,
     upload_method: _u,
+    camera_event_id,
     ...view
   } = r;
-  return view;
+  return { ...view, event_id: camera_event_id };
 }
 
 /**
@@ -113,7 +119,12 @@ export class RecordingsService {
 
   async list(
     principal: Principal,
-    query: { workspace_id?: string | undefined; status?: RecordingStatus | undefined },
+    query: {
+      workspace_id?: string | undefined;
+      status?: RecordingStatus | undefined;
+      source?: RecordingSource | undefined;
+      camera_id?: string | undefined;
+    },
     page: Page,
   ): Promise<{ items: RecordingView[]; total: number }> {
     const { workspaceId } = await this.d.access.require(principal, 'recording:read', {
@@ -122,7 +133,7 @@ export class RecordingsService {
     });
     const { items, total } = await this.d.repo.list(
       workspaceId,
-      { status: query.status },
+      { status: query.status, source: query.source, cameraId: query.camera_id },
       page.limit,
       page.offset,
     );
@@ -213,7 +224,20 @@ export class RecordingsService {
    * after writing, see RecordingPipeline.storeDerived).
    */
   async delete(principal: Principal, id: string): Promise<void> {
-    const rec = await loadRecording(this.d, principal, id, 'recording:delete', 'recording.delete');
+    await this.remove(
+      principal,
+      await loadRecording(this.d, principal, id, 'recording:delete', 'recording.delete'),
+    );
+  }
+
+  /** Deletes a recording Iris made itself (a camera clip whose event or camera goes), as the system. */
+  async deleteOwned(id: string): Promise<void> {
+    const rec = await this.d.repo.find(id);
+    if (rec) await this.remove(systemPrincipal, rec);
+  }
+
+  private async remove(principal: Principal, rec: Recording): Promise<void> {
+    const id = rec.id;
     const prefix = recordingPrefix(rec.workspace_id, rec.id);
     await this.d.blobs.deletePrefix(prefix);
     await this.d.onDelete?.(rec);

@@ -16,6 +16,7 @@ import { mediaContentType } from './media-type.js';
 import type { RecordingPipeline } from './pipeline.js';
 import type { Recording, RecordingsRepository, UploadMethod } from './recordings.repository.js';
 import { loadRecording, toView, type RecordingView } from './recordings.service.js';
+import type { RecordingSource } from './stages.js';
 import { tooLarge, type Spool } from './spool.js';
 
 export interface UploadsDeps {
@@ -370,6 +371,47 @@ export class UploadsService {
     });
   }
 
+  // --- recorded by Iris itself -------------------------------------------------------
+
+  /**
+   * A file Iris recorded (a camera event's clip, …) becomes a recording of the library
+   * like an upload: probed, stored, counted, audited as the system, and processed by
+   * the pipeline. The caller keeps the file; it is only read.
+   */
+  async ingest(input: {
+    workspaceId: string;
+    title: string;
+    source: Exclude<RecordingSource, 'upload'>;
+    file: SpooledFile;
+    filename: string;
+    contentType: string;
+    cameraId?: string | undefined;
+    cameraEventId?: string | undefined;
+  }): Promise<Recording> {
+    const rec = await this.insert(systemPrincipal, input.workspaceId, {
+      title: cleanTitle(input.title),
+      filename: input.filename,
+      contentType: input.contentType,
+      via: null,
+      source: input.source,
+      cameraId: input.cameraId,
+      cameraEventId: input.cameraEventId,
+      audit: false,
+    });
+    try {
+      return await this.land(
+        systemPrincipal,
+        rec,
+        input.file,
+        { contentType: input.contentType },
+        { created: true },
+      );
+    } catch (err) {
+      await this.discard(systemPrincipal, rec, err);
+      throw err;
+    }
+  }
+
   private async authorizeCreate(principal: Principal, workspaceId: string | undefined): Promise<string> {
     const access = await this.d.access.require(principal, 'recording:create', {
       workspaceId,
@@ -387,8 +429,12 @@ export class UploadsService {
       title: string;
       filename: string | null;
       contentType: string | null;
-      via: UploadMethod;
+      /** How it was uploaded; null when Iris recorded it. */
+      via: UploadMethod | null;
       audit?: boolean;
+      source?: RecordingSource;
+      cameraId?: string | undefined;
+      cameraEventId?: string | undefined;
     },
   ): Promise<Recording> {
     const rec = await this.d.repo.insert({
@@ -396,11 +442,13 @@ export class UploadsService {
       workspace_id: workspaceId,
       created_by: principal.userId ?? null,
       title: input.title,
-      source: 'upload',
+      source: input.source ?? 'upload',
       status: 'uploading',
       upload_method: input.via,
       original_filename: input.filename,
       content_type: input.contentType?.slice(0, 255) ?? null,
+      camera_id: input.cameraId ?? null,
+      camera_event_id: input.cameraEventId ?? null,
     });
     await this.d.usage.add(workspaceId, 'recordings', 1);
     // Multipart records its creation once the file landed (a failed one leaves nothing).

@@ -16,6 +16,7 @@ import { EventsRepository } from './events/events.repository.js';
 import { eventsRoutes } from './events/events.routes.js';
 import { EventsService } from './events/events.service.js';
 import type { BlobStore } from '../../platform/storage/index.js';
+import type { RecordingsLibrary } from '../recordings/recordings-library.js';
 import { camerasRoutes } from './cameras/cameras.routes.js';
 import { CamerasService } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
@@ -35,6 +36,8 @@ export interface VisionModuleDeps {
   /** The instance secret: RTSP URLs are sealed under a key derived from it. */
   secret: string;
   blobs: BlobStore;
+  /** Where event clips become recordings (source camera). */
+  library?: RecordingsLibrary;
   /** IRIS_DATA_DIR: camera segment buffers live under cameras/<id>/segments there. */
   dataDir: string;
   /** The detector (engines/detect/select.ts) and its status. */
@@ -73,6 +76,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     access: deps.access,
     audit: deps.audit,
     blobs: deps.blobs,
+    library: deps.library,
   });
   const detectionStats = emptyDetectionStats();
   const sinkFor = (camera: RunnableCamera) =>
@@ -83,6 +87,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       hub,
       events: eventsRepo,
       blobs: deps.blobs,
+      library: deps.library,
       logger,
       stats: detectionStats,
     });

@@ -278,6 +278,9 @@ export interface RecordingsTable {
   created_at: Time;
   updated_at: Time;
   processed_at: Time | null;
+  /** Set for a camera event's clip (source `camera`). */
+  camera_id: string | null;
+  camera_event_id: string | null;
 }
 
 /** One pipeline stage of one recording: state queued|running|done|failed|skipped. */
@@ -599,4 +602,6 @@ export interface CameraEventsTable {
   person_id: string | null;
   person_name: string | null;
   created_at: Time;
+  /** The clip as a library recording (null: no clip, or its recording was deleted). */
+  recording_id: string | null;
 }

@@ -947,6 +947,8 @@ export interface paths {
                 labels: string[];
                 person_id: string | null;
                 person_name: string | null;
+                /** @description The clip as a recording of the library (source camera): search, context, sharing. */
+                recording_id: string | null;
                 score: number;
                 /** Format: date-time */
                 started_at: string;
@@ -1061,6 +1063,8 @@ export interface paths {
               labels: string[];
               person_id: string | null;
               person_name: string | null;
+              /** @description The clip as a recording of the library (source camera): search, context, sharing. */
+              recording_id: string | null;
               score: number;
               /** Format: date-time */
               started_at: string;
@@ -9498,6 +9502,8 @@ export interface paths {
                 labels: string[];
                 person_id: string | null;
                 person_name: string | null;
+                /** @description The clip as a recording of the library (source camera): search, context, sharing. */
+                recording_id: string | null;
                 score: number;
                 /** Format: date-time */
                 started_at: string;
@@ -9612,6 +9618,8 @@ export interface paths {
               labels: string[];
               person_id: string | null;
               person_name: string | null;
+              /** @description The clip as a recording of the library (source camera): search, context, sharing. */
+              recording_id: string | null;
               score: number;
               /** Format: date-time */
               started_at: string;
@@ -11263,10 +11271,13 @@ export interface paths {
     get: {
       parameters: {
         query?: {
+          /** @description A `cam_…` id. */
+          camera_id?: string;
           /** @description Clamped to 1–500. */
           limit?: number;
           /** @description Clamped to 0–1,000,000. */
           offset?: number;
+          source?: 'upload' | 'camera' | 'node' | 'interview';
           status?: 'uploading' | 'queued' | 'processing' | 'ready' | 'failed';
           /** @description A `ws_…` id. */
           workspace_id?: string;
@@ -11389,12 +11400,14 @@ export interface paths {
           };
           content: {
             'application/json': {
+              camera_id: string | null;
               content_type: string | null;
               /** Format: date-time */
               created_at: string;
               created_by: string | null;
               duration_seconds: number | null;
               error: string | null;
+              event_id: string | null;
               has_audio: boolean | null;
               has_video: boolean | null;
               height: number | null;
@@ -11550,12 +11563,14 @@ export interface paths {
           };
           content: {
             'application/json': {
+              camera_id: string | null;
               content_type: string | null;
               /** Format: date-time */
               created_at: string;
               created_by: string | null;
               duration_seconds: number | null;
               error: string | null;
+              event_id: string | null;
               has_audio: boolean | null;
               has_video: boolean | null;
               height: number | null;
@@ -11905,12 +11920,14 @@ export interface paths {
           };
           content: {
             'application/json': {
+              camera_id: string | null;
               content_type: string | null;
               /** Format: date-time */
               created_at: string;
               created_by: string | null;
               duration_seconds: number | null;
               error: string | null;
+              event_id: string | null;
               has_audio: boolean | null;
               has_video: boolean | null;
               height: number | null;
@@ -12939,12 +12956,14 @@ export interface paths {
           };
           content: {
             'application/json': {
+              camera_id: string | null;
               content_type: string | null;
               /** Format: date-time */
               created_at: string;
               created_by: string | null;
               duration_seconds: number | null;
               error: string | null;
+              event_id: string | null;
               has_audio: boolean | null;
               has_video: boolean | null;
               height: number | null;
@@ -20468,12 +20487,14 @@ export interface components {
       };
     };
     Recording: {
+      camera_id: string | null;
       content_type: string | null;
       /** Format: date-time */
       created_at: string;
       created_by: string | null;
       duration_seconds: number | null;
       error: string | null;
+      event_id: string | null;
       has_audio: boolean | null;
       has_video: boolean | null;
       height: number | null;

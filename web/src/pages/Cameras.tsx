@@ -10,6 +10,7 @@ import {
   type CameraStatusInfo,
   type SpecPage,
 } from '../api';
+import { Link } from '../router';
 import { useSession, useWorkspace } from '../session';
 import {
   Empty,
@@ -336,6 +337,12 @@ function RecentEvents({ workspaceId, cameras }: { workspaceId: string; cameras: 
                 <div className="muted">
                   {formatDate(e.started_at)} ·{' '}
                   {e.duration_seconds === null ? 'ongoing' : `${Math.round(e.duration_seconds)} s`}
+                  {e.recording_id && (
+                    <>
+                      {' · '}
+                      <Link to={`/recordings/${e.recording_id}`}>In the library</Link>
+                    </>
+                  )}
                 </div>
               </li>
             ))}

@@ -54,6 +54,8 @@ export interface NewCamera extends CameraSettings {
 export interface RunnableCamera {
   id: string;
   workspace_id: string;
+  /** For the titles of its clips in the library. */
+  name: string;
   sealed_url: string;
   transport: RtspTransport;
   version: string;
@@ -131,6 +133,7 @@ export class CamerasRepository {
       return {
         id: c.id,
         workspace_id: c.workspace_id,
+        name: c.name,
         sealed_url: r.rtsp_url_sealed,
         transport: c.rtsp_transport,
         version: `${c.updated_at}|${r.rtsp_url_sealed}`,

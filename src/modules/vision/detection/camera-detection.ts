@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
@@ -13,7 +14,8 @@ import { annotate } from './annotate.js';
 import { EventTracker, type TrackerAction } from './event-tracker.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
 import { nms } from './nms.js';
-import { makeClip } from '../recording/clip-maker.js';
+import { withClip } from '../recording/clip-maker.js';
+import type { RecordingsLibrary } from '../../recordings/recordings-library.js';
 import type { SegmentBuffer } from '../recording/segment-buffer.js';
 import { eventClipKey } from '../events/event-keys.js';
 
@@ -34,6 +36,8 @@ export interface CameraDetectionDeps {
   hub: FrameHub;
   events: EventsRepository;
   blobs: BlobStore;
+  /** Where clips become recordings (none: they are kept under the event). */
+  library?: RecordingsLibrary | undefined;
   logger: Logger;
   /** Counts for the bench and /metrics. */
   stats?: DetectionStats;
@@ -226,10 +230,10 @@ export class CameraDetection implements FrameSink {
               labels: [...this.open.labels],
             });
           } else if (a.kind === 'end' && this.open) {
-            const { id, startedAt } = this.open;
+            const { id, startedAt, labels } = this.open;
             this.open = undefined;
             await this.d.events.update(id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
-            await this.clip(id, startedAt, a.lastSeen);
+            await this.clip(id, startedAt, a.lastSeen, [...labels]);
           }
         })
         .catch((err: unknown) => this.d.logger.warn({ err, camera_id: cam.id }, 'event not recorded'));
@@ -237,15 +241,45 @@ export class CameraDetection implements FrameSink {
     return this.writes;
   }
 
-  /** The event's clip from the buffer: pre_seconds before it started to post_seconds after the last sighting. */
-  private async clip(eventId: string, startedAt: number, lastSeen: number): Promise<void> {
+  /**
+   * The event's clip from the buffer (pre_seconds before it started to post_seconds
+   * after the last sighting) becomes a recording of the library, linked both ways.
+   * Without a library, or when it refuses the clip (a full plan, a camera deleted
+   * meanwhile), the clip is kept beside it under the event's prefix instead.
+   */
+  private async clip(eventId: string, startedAt: number, lastSeen: number, labels: string[]): Promise<void> {
     const buffer = this.d.buffer;
     if (!buffer) return;
-    const s = this.d.camera.settings;
+    const cam = this.d.camera;
+    const s = cam.settings;
     const segments = await buffer.covering(startedAt - s.pre_seconds, lastSeen + s.post_seconds);
-    const key = eventClipKey(this.d.camera.workspace_id, this.d.camera.id, eventId);
-    const made = await makeClip(segments, this.d.blobs, key);
-    if (made) await this.d.events.update(eventId, { clip_key: made.key });
+    await withClip(segments, async (clip) => {
+      if (this.d.library) {
+        try {
+          const recordingId = await this.d.library.add({
+            workspaceId: cam.workspace_id,
+            source: 'camera',
+            title: clipTitle(cam.name, labels, startedAt),
+            file: clip.file,
+            bytes: clip.bytes,
+            filename: `${eventId}.mp4`,
+            contentType: 'video/mp4',
+            cameraId: cam.id,
+            cameraEventId: eventId,
+          });
+          await this.d.events.update(eventId, { recording_id: recordingId });
+          // Deleted while its clip was made: the clip goes too.
+          if (!(await this.d.events.get(eventId))) await this.d.library.remove(recordingId);
+          return;
+        } catch (err) {
+          this.d.logger.warn({ err, camera_id: cam.id, event_id: eventId }, 'clip kept outside the library');
+        }
+      }
+      const key = eventClipKey(cam.workspace_id, cam.id, eventId);
+      await this.d.blobs.put(key, createReadStream(clip.file), { contentType: 'video/mp4' });
+      await this.d.events.update(eventId, { clip_key: key });
+      if (!(await this.d.events.get(eventId))) await this.d.blobs.delete(key);
+    });
   }
 
   private async saveThumbnail(eventId: string, jpeg: Buffer): Promise<string> {
@@ -253,4 +287,10 @@ export class CameraDetection implements FrameSink {
     await this.d.blobs.put(key, Readable.from([jpeg]), { contentType: 'image/jpeg' });
     return key;
   }
+}
+
+/** "Front door: person, car at 2026-12-07 20:15:02 UTC": what and when, in words search finds. */
+export function clipTitle(camera: string, labels: readonly string[], startedAt: number): string {
+  const when = new Date(startedAt * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return `${camera}: ${labels.join(', ') || 'motion'} at ${when} UTC`;
 }

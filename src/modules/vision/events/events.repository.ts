@@ -17,6 +17,8 @@ export interface CameraEvent {
   person_id: string | null;
   person_name: string | null;
   created_at: string;
+  /** The clip as a library recording (vision's clips are; clip_key is for a clip kept beside the library). */
+  recording_id: string | null;
 }
 
 export interface EventFilters {
@@ -45,12 +47,13 @@ const toEvent = (r: Selectable<CameraEventsTable>): CameraEvent => ({
   person_id: r.person_id,
   person_name: r.person_name,
   created_at: decode.time(r.created_at),
+  recording_id: r.recording_id,
 });
 
 export class EventsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(e: Omit<CameraEvent, 'created_at'>): Promise<CameraEvent> {
+  async create(e: Omit<CameraEvent, 'created_at' | 'recording_id'>): Promise<CameraEvent> {
     const row = {
       ...e,
       labels: codec.json(e.labels),
@@ -65,7 +68,10 @@ export class EventsRepository {
   async update(
     id: string,
     changes: Partial<
-      Pick<CameraEvent, 'label' | 'score' | 'labels' | 'ended_at' | 'thumbnail_key' | 'clip_key'>
+      Pick<
+        CameraEvent,
+        'label' | 'score' | 'labels' | 'ended_at' | 'thumbnail_key' | 'clip_key' | 'recording_id'
+      >
     >,
   ): Promise<void> {
     const { labels, ended_at, ...rest } = changes;

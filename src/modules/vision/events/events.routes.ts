@@ -26,6 +26,9 @@ const EventSchema = Type.Object({
   person_name: Nullable(Type.String()),
   has_thumbnail: Type.Boolean(),
   has_clip: Type.Boolean(),
+  recording_id: Type.Union([Id('rec'), Type.Null()], {
+    description: 'The clip as a recording of the library (source camera): search, context, sharing.',
+  }),
   created_at: Timestamp,
 });
 

@@ -5,6 +5,7 @@ import type { Principal } from '../../../platform/auth/principal.js';
 import { serveBlobFile, type FileRequest, type FileResponse } from '../../../platform/http/blob-file.js';
 import type { BlobStore, GetResult } from '../../../platform/storage/index.js';
 import type { AuditWriter } from '../../audit/audit.service.js';
+import type { RecordingsLibrary } from '../../recordings/recordings-library.js';
 import type { CameraDataOwner } from '../cameras/cameras.service.js';
 import { cameraPrefix, eventPrefix } from './event-keys.js';
 import type { CameraEvent, EventFilters, EventsRepository } from './events.repository.js';
@@ -33,7 +34,7 @@ export type EventView = Omit<CameraEvent, 'thumbnail_key' | 'clip_key'> & {
 export const eventView = ({ thumbnail_key, clip_key, ...e }: CameraEvent): EventView => ({
   ...e,
   has_thumbnail: thumbnail_key !== null,
-  has_clip: clip_key !== null,
+  has_clip: e.recording_id !== null || clip_key !== null,
   duration_seconds: e.ended_at ? (Date.parse(e.ended_at) - Date.parse(e.started_at)) / 1000 : null,
 });
 
@@ -49,6 +50,8 @@ export class EventsService implements CameraDataOwner {
       access: AccessService;
       audit: AuditWriter;
       blobs: BlobStore;
+      /** Where clips are recordings; an event's recording is deleted with it. */
+      library?: RecordingsLibrary | undefined;
     },
   ) {}
 
@@ -76,10 +79,13 @@ export class EventsService implements CameraDataOwner {
   /** The clip with Range support (206, suffix ranges, 416), streamed from storage. */
   async clip(principal: Principal, id: string, request: FileRequest): Promise<FileResponse> {
     const e = await this.load(principal, id, 'event:read', 'event.clip');
-    if (!e.clip_key) throw notFound('Clip');
+    const key = e.recording_id
+      ? (await this.d.library?.storedFile(e.recording_id))?.key
+      : (e.clip_key ?? undefined);
+    if (!key) throw notFound('Clip');
     return serveBlobFile(
       this.d.blobs,
-      e.clip_key,
+      key,
       'video/mp4',
       request,
       'The clip of this event is missing from storage.',
@@ -148,7 +154,10 @@ export class EventsService implements CameraDataOwner {
 
   /** Files first, then rows: a crash between leaves a row whose files are gone (404), never orphaned files. */
   private async remove(events: readonly CameraEvent[]): Promise<number> {
-    for (const e of events) await this.d.blobs.deletePrefix(eventPrefix(e.workspace_id, e.camera_id, e.id));
+    for (const e of events) {
+      if (e.recording_id) await this.d.library?.remove(e.recording_id);
+      await this.d.blobs.deletePrefix(eventPrefix(e.workspace_id, e.camera_id, e.id));
+    }
     return this.d.repo.deleteMany(events.map((e) => e.id));
   }
 

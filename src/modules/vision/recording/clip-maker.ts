@@ -1,20 +1,19 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runFfmpeg } from '../../../engines/ffmpeg/command.js';
-import type { BlobStore } from '../../../platform/storage/index.js';
 import type { Segment } from './segment-buffer.js';
 
 /**
  * An event's clip: the buffer's segments over [from, to] joined without re-encoding
  * (ffmpeg's concat demuxer, stream copy) into an MP4 that starts playing before it is
- * fully downloaded (faststart), stored at `key`. Its edges are the segments' (≈ 2 s).
+ * fully downloaded (faststart). Its edges are the segments' (≈ 2 s). `keep` gets the
+ * local file and stores it wherever it goes; the file is removed after it returns.
  */
-export async function makeClip(
+export async function withClip<T>(
   segments: readonly Segment[],
-  blobs: BlobStore,
-  key: string,
-): Promise<{ key: string; bytes: number } | null> {
+  keep: (clip: { file: string; bytes: number }) => Promise<T>,
+): Promise<T | null> {
   if (segments.length === 0) return null;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'iris-clip-'));
   try {
@@ -28,8 +27,7 @@ export async function makeClip(
       { what: 'Making the clip', timeoutMs: 120_000, redact: { [work]: 'work' } },
     );
     const { size } = await fs.stat(out);
-    await blobs.put(key, createReadStream(out), { contentType: 'video/mp4' });
-    return { key, bytes: size };
+    return await keep({ file: out, bytes: size });
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }

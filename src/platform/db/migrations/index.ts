@@ -18,6 +18,7 @@ import { webhooks } from './0008_webhooks.js';
 import { workspaceRateLimits } from './0009_workspace_rate_limits.js';
 import { cameras } from './0010_cameras.js';
 import { cameraEvents } from './0011_camera_events.js';
+import { cameraClips } from './0012_camera_clips.js';
 
 /**
  * The one migration history, in order. Names sort lexically; add new ones at the end
@@ -35,6 +36,7 @@ const HISTORY: Record<string, IrisMigration> = {
   '0009_workspace_rate_limits': workspaceRateLimits,
   '0010_cameras': cameras,
   '0011_camera_events': cameraEvents,
+  '0012_camera_clips': cameraClips,
 };
 
 class StaticProvider implements MigrationProvider {
