@@ -1,8 +1,12 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probe } from '../../src/engines/ffmpeg/probe.js';
 import { CamerasRepository } from '../../src/modules/vision/cameras/cameras.repository.js';
 import { FrameHub } from '../../src/modules/vision/live/frame-hub.js';
 import { CameraLeasesRepository } from '../../src/modules/vision/workers/camera-leases.repository.js';
@@ -29,6 +33,7 @@ describe.runIf(!missing).each(DIALECTS)('live views on %s', (dialect) => {
   let rtsp: RtspServer;
   let supervisor: CameraSupervisor;
   let base: string;
+  let camId: string;
 
   beforeAll(async () => {
     t = await createTestApp(dialect, { secret: SECRET });
@@ -49,6 +54,7 @@ describe.runIf(!missing).each(DIALECTS)('live views on %s', (dialect) => {
       body: { workspace_id: owner.workspaceId, name: 'Street', rtsp_url: rtsp.url() },
     });
     const cam = created.json() as { id: string };
+    camId = cam.id;
     const snapshot = (path = `/api/cameras`) =>
       t.call('GET', `${path.replace('/cameras', '/live')}/${cam.id}/snapshot`, { token: owner.token });
 
@@ -137,4 +143,60 @@ describe.runIf(!missing).each(DIALECTS)('live views on %s', (dialect) => {
     // Four boundaries at 2 frames a second take over a second (never a burst).
     expect(elapsed).toBeGreaterThan(1000);
   }, 90_000);
+
+  it('keeps a manual recording as an event with its clip, and refuses a started_at it did not sign', async () => {
+    const live = `/api/live/${camId}`;
+    const viewer = await seedUser(t);
+    await t.c.workspacesRepo.addMember(owner.workspaceId, viewer.userId, 'viewer');
+    expect((await t.call('POST', `${live}/record/start`, { token: viewer.token })).statusCode).toBe(403);
+    const start = await t.call('POST', `${live}/record/start`, { token: owner.token });
+    expect(start.statusCode, start.body).toBe(200);
+    const startedAt = start.json().started_at as string;
+    // An ISO time like any other, to the millisecond.
+    expect(Math.abs(Date.parse(startedAt) - Date.now())).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const stop = (body: unknown) => t.call('POST', `${live}/record/stop`, { token: owner.token, body });
+    const forged = startedAt.replace(/\d(?=Z$)/, (d) => String((Number(d) + 1) % 10));
+    for (const bad of [forged, new Date(Date.now() - 60_000).toISOString(), 'yesterday']) {
+      const r = await stop({ started_at: bad });
+      expect(r.statusCode, bad).toBe(400);
+      expect(r.json().error.details).toMatchObject({ field: 'started_at' });
+    }
+    const other = (
+      await t.call('POST', '/api/v1/cameras', {
+        token: owner.token,
+        body: { workspace_id: owner.workspaceId, name: 'Other', rtsp_url: rtsp.url(), enabled: false },
+      })
+    ).json() as { id: string };
+    // Signed for another camera.
+    expect(
+      (
+        await t.call('POST', `/api/live/${other.id}/record/stop`, {
+          token: owner.token,
+          body: { started_at: startedAt },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (await t.call('POST', `/api/live/${other.id}/record/start`, { token: owner.token })).statusCode,
+    ).toBe(409);
+
+    const done = await stop({ started_at: startedAt });
+    expect(done.statusCode, done.body).toBe(200);
+    const result = done.json() as { event_id: string; clip: string | null; duration: number };
+    expect(result.duration).toBeGreaterThanOrEqual(3);
+    expect(result.clip).toBe(`/api/v1/events/${result.event_id}/clip`);
+    const event = (await t.call('GET', `/api/v1/events/${result.event_id}`, { token: owner.token })).json();
+    expect(event).toMatchObject({ kind: 'manual', camera_id: camId, has_clip: true, has_thumbnail: true });
+    expect(event.recording_id).toMatch(/^rec_/);
+    const clip = await t.call('GET', result.clip!, { token: owner.token });
+    expect(clip.statusCode).toBe(200);
+    const file = path.join(os.tmpdir(), `${result.event_id}.mp4`);
+    writeFileSync(file, clip.rawPayload);
+    const probed = await probe(file);
+    rmSync(file, { force: true });
+    // [started_at − 1 s, stop + 1 s], to the buffer's 2 s segments.
+    expect(probed.duration_seconds).toBeGreaterThanOrEqual(3);
+    expect(probed.duration_seconds).toBeLessThan(12);
+  }, 60_000);
 });

@@ -22,6 +22,8 @@ import { CamerasService } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
 import { liveRoutes } from './live/live.routes.js';
 import { LiveService } from './live/live.service.js';
+import { StartSigner } from './live/signed-start.js';
+import { ManualRecordings } from './live/manual-recordings.js';
 import { registerVisionTools } from './vision.mcp.js';
 import { SystemService } from './system/system.service.js';
 import { systemRoutes } from './system/system.routes.js';
@@ -90,6 +92,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       library: deps.library,
       logger,
       stats: detectionStats,
+      lastSeen: async () => (await repo.heartbeats([camera.id])).get(camera.id)?.seen_at,
     });
   const holder = deps.supervisor?.holder ?? `${hostname()}:${process.pid}`;
   const leases = new CameraLeasesRepository(deps.db);
@@ -113,6 +116,14 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
   });
   const live = new LiveService({ cameras, hub });
+  const manual = new ManualRecordings({
+    cameras,
+    hub,
+    events: eventsRepo,
+    blobs: deps.blobs,
+    audit: deps.audit,
+    signer: new StartSigner(deps.secret),
+  });
   const system = new SystemService({
     version: deps.version,
     detector: deps.detector.status,
@@ -133,16 +144,16 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     supervisor,
     routes: [
       routes(camerasRoutes, { cameras }),
-      routes(liveRoutes, { live }),
+      routes(liveRoutes, { live, manual }),
       routes(systemRoutes, { system }),
       routes(eventsRoutes, { events }),
       // Spec 001's own paths, by the same handlers.
       routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
-      routes(liveRoutes, { live, prefix: '/api' }, 'root'),
+      routes(liveRoutes, { live, manual, prefix: '/api' }, 'root'),
       routes(systemRoutes, { system, prefix: '/api' }, 'root'),
       routes(eventsRoutes, { events, prefix: '/api' }, 'root'),
     ],
-    permissions: ['camera:read', 'camera:manage', 'live:view', 'event:read', 'event:delete'],
+    permissions: ['camera:read', 'camera:manage', 'live:view', 'live:record', 'event:read', 'event:delete'],
     mcp(server, principal) {
       registerVisionTools(server, principal, {
         cameras,

@@ -46,6 +46,8 @@ export const PERMISSIONS = {
   // Watching a camera live (snapshot, MJPEG, HLS): a read, but its own, so a role or key can
   // list cameras and their events without seeing through them.
   'live:view': 'read',
+  // Starting and stopping a manual recording keeps footage as an event and a recording: a write.
+  'live:record': 'write',
   // Camera events: reading them (and their clips and thumbnails) is a read; deleting
   // recorded evidence is administration.
   'event:read': 'read',

@@ -604,4 +604,6 @@ export interface CameraEventsTable {
   created_at: Time;
   /** The clip as a library recording (null: no clip, or its recording was deleted). */
   recording_id: string | null;
+  /** A manual recording whose clip its camera's worker still has to cut, from this time on. */
+  clip_due_at: Time | null;
 }

@@ -117,4 +117,48 @@ describe.runIf(!why).each(DIALECTS)('event clips in the library on %s', (dialect
     const left = (await get(`/api/v1/recordings?workspace_id=${owner.workspaceId}&source=camera`)).json();
     expect(left.items).toEqual([]);
   });
+
+  it("ends an event a dead worker left open at the camera's last heartbeat when the camera starts again", async () => {
+    const cam = (
+      await t.call('POST', '/api/v1/cameras', {
+        token: owner.token,
+        body: { workspace_id: owner.workspaceId, name: 'Yard', rtsp_url: 'rtsp://127.0.0.1:1/none' },
+      })
+    ).json() as { id: string };
+    const started = new Date(Date.now() - 120_000).toISOString();
+    const lastBeat = new Date(Date.now() - 90_000).toISOString();
+    const open = newId('evt');
+    await t.c.vision.eventsRepo.create({
+      id: open,
+      workspace_id: owner.workspaceId,
+      camera_id: cam.id,
+      kind: 'track',
+      label: 'person',
+      score: 0.7,
+      labels: ['person'],
+      started_at: started,
+      ended_at: null,
+      thumbnail_key: null,
+      clip_key: null,
+      person_id: null,
+      person_name: null,
+    });
+    await t.c.vision.camerasRepo.beat({
+      camera_id: cam.id,
+      worker_id: 'dead-worker',
+      state: 'online',
+      reason: null,
+      fps: 5,
+      seen_at: lastBeat,
+    });
+    const runnable = (await t.c.vision.camerasRepo.runnable()).find((c) => c.id === cam.id)!;
+    const sink = t.c.vision.sinkFor(runnable);
+    await sink.prepare();
+    const ended = (await get(`/api/v1/events/${open}`)).json();
+    expect(ended.ended_at).toBe(lastBeat);
+    expect(ended.duration_seconds).toBe(30);
+    // No segments on this disk: no clip, and nothing pretends there is one.
+    expect(ended.has_clip).toBe(false);
+    await sink.discard();
+  });
 });

@@ -186,6 +186,28 @@ function FocusedCamera({
     [camera.id, camera.last_seen, camera.status],
   );
   const { busy, error, run } = useAction();
+  const recorder = useAction();
+  // The server-signed start of a manual recording in progress (spec 001: echoed to stop).
+  const [recordingSince, setRecordingSince] = useState<string | null>(null);
+  const record = () =>
+    void recorder.run(async () => {
+      if (recordingSince === null) {
+        const r = await api<{ started_at: string }>('POST', `/live/${camera.id}/record/start`);
+        setRecordingSince(r.started_at);
+        return;
+      }
+      const r = await api<{ duration: number; clip: string | null }>(
+        'POST',
+        `/live/${camera.id}/record/stop`,
+        {
+          body: { started_at: recordingSince },
+        },
+      );
+      setRecordingSince(null);
+      return r.clip
+        ? `Kept ${Math.round(r.duration)} s as a manual event; its clip is in the events below.`
+        : `Kept ${Math.round(r.duration)} s as a manual event; its clip follows shortly.`;
+    });
   const toggle = () =>
     void run(async () => {
       await api('PATCH', `/cameras/${camera.id}`, { body: { enabled: !camera.enabled } });
@@ -240,6 +262,20 @@ function FocusedCamera({
           <code>{camera.rtsp_url}</code>
         </dd>
       </dl>
+      {camera.enabled && (
+        <div className="actions">
+          <button
+            type="button"
+            className={recordingSince ? 'btn btn-danger' : 'btn'}
+            disabled={recorder.busy}
+            onClick={record}
+          >
+            {recordingSince ? `Stop recording (since ${formatDate(recordingSince)})` : 'Record'}
+          </button>
+          {recorder.done && <span className="muted">{recorder.done}</span>}
+        </div>
+      )}
+      {recorder.error !== undefined && <ErrorNotice error={recorder.error} />}
       {manage && (
         <div className="actions">
           <button type="button" className="btn" disabled={busy} onClick={toggle}>

@@ -16,7 +16,7 @@ import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
 import { nms } from './nms.js';
 import { withClip } from '../recording/clip-maker.js';
 import type { RecordingsLibrary } from '../../recordings/recordings-library.js';
-import type { SegmentBuffer } from '../recording/segment-buffer.js';
+import { SEGMENT_SECONDS, type SegmentBuffer } from '../recording/segment-buffer.js';
 import { eventClipKey } from '../events/event-keys.js';
 
 /**
@@ -27,6 +27,10 @@ import { eventClipKey } from '../events/event-keys.js';
 const BOXES_SHOWN_MS = 400;
 /** How often the segment buffer is trimmed to its retention. */
 const PRUNE_EVERY_MS = 30_000;
+/** How often the worker looks for manual recordings whose clips it should cut. */
+const DUE_CLIPS_EVERY_MS = 1_000;
+/** Spec 001's pre/post-roll of a manual recording. */
+export const MANUAL_ROLL_SECONDS = 1;
 
 export interface CameraDetectionDeps {
   camera: RunnableCamera;
@@ -41,6 +45,8 @@ export interface CameraDetectionDeps {
   logger: Logger;
   /** Counts for the bench and /metrics. */
   stats?: DetectionStats;
+  /** When the camera was last seen running (its last heartbeat), to end what a dead worker left open. */
+  lastSeen?: () => Promise<string | undefined>;
 }
 
 export interface DetectionStats {
@@ -81,6 +87,7 @@ export class CameraDetection implements FrameSink {
   private readonly triggers: Set<string>;
   private writes: Promise<unknown> = Promise.resolve();
   private lastPrune = 0;
+  private lastDueCheck = 0;
 
   constructor(private readonly d: CameraDetectionDeps) {
     const s = d.camera.settings;
@@ -97,8 +104,36 @@ export class CameraDetection implements FrameSink {
     return this.d.buffer?.ffmpegOutput() ?? [];
   }
 
+  /**
+   * Before the stream starts here: events a worker that died left open are ended at
+   * the camera's last heartbeat, with their clips cut if this disk still holds the
+   * segments (the same host restarting). A live worker holds the camera's lease alone,
+   * so whatever is open now has no one else to end it.
+   */
   async prepare(): Promise<void> {
     await this.d.buffer?.init();
+    const cam = this.d.camera;
+    const orphans = await this.d.events.open(cam.id);
+    if (orphans.length === 0) return;
+    const seen = await this.d.lastSeen?.();
+    for (const e of orphans) {
+      const start = Date.parse(e.started_at);
+      const end = Math.max(start, seen ? Date.parse(seen) : start);
+      await this.d.events.update(e.id, { ended_at: new Date(end).toISOString() });
+      this.d.logger.info({ camera_id: cam.id, event_id: e.id }, 'ended an event its worker left open');
+      if (!e.recording_id && !e.clip_key) {
+        const s = cam.settings;
+        await this.clip(
+          e.id,
+          start / 1000 - s.pre_seconds,
+          end / 1000 + s.post_seconds,
+          e.labels,
+          start / 1000,
+        ).catch((err: unknown) =>
+          this.d.logger.warn({ err, camera_id: cam.id }, 'clip of an orphaned event not made'),
+        );
+      }
+    }
   }
 
   async discard(): Promise<void> {
@@ -110,6 +145,14 @@ export class CameraDetection implements FrameSink {
     if (this.d.buffer && at - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = at;
       void this.d.buffer.prune().catch(() => undefined);
+    }
+    if (this.d.buffer && at - this.lastDueCheck > DUE_CLIPS_EVERY_MS) {
+      this.lastDueCheck = at;
+      this.writes = this.writes.then(() =>
+        this.cutDueClips(at).catch((err: unknown) =>
+          this.d.logger.warn({ err, camera_id: this.d.camera.id }, 'manual clips not cut'),
+        ),
+      );
     }
     const shown = this.boxes && at - this.boxes.at < BOXES_SHOWN_MS ? this.boxes.detections : undefined;
     if (this.busy) {
@@ -233,7 +276,14 @@ export class CameraDetection implements FrameSink {
             const { id, startedAt, labels } = this.open;
             this.open = undefined;
             await this.d.events.update(id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
-            await this.clip(id, startedAt, a.lastSeen, [...labels]);
+            const s = this.d.camera.settings;
+            await this.clip(
+              id,
+              startedAt - s.pre_seconds,
+              a.lastSeen + s.post_seconds,
+              [...labels],
+              startedAt,
+            );
           }
         })
         .catch((err: unknown) => this.d.logger.warn({ err, camera_id: cam.id }, 'event not recorded'));
@@ -242,17 +292,44 @@ export class CameraDetection implements FrameSink {
   }
 
   /**
-   * The event's clip from the buffer (pre_seconds before it started to post_seconds
-   * after the last sighting) becomes a recording of the library, linked both ways.
+   * Manual recordings (record/stop, in whichever process took the request) whose end
+   * the buffer now holds, segment closed: this worker has the segments, so it cuts them.
+   */
+  private async cutDueClips(at: number): Promise<void> {
+    const due = await this.d.events.dueClips(this.d.camera.id, new Date(at - SEGMENT_SECONDS * 1000));
+    for (const e of due) {
+      const start = Date.parse(e.started_at) / 1000;
+      try {
+        await this.clip(
+          e.id,
+          start - MANUAL_ROLL_SECONDS,
+          Date.parse(e.clip_due_at!) / 1000,
+          ['manual recording'],
+          start,
+        );
+      } finally {
+        await this.d.events.update(e.id, { clip_due_at: null });
+      }
+    }
+  }
+
+  /**
+   * The event's clip from the buffer over [from, to] (epoch seconds: its pre-roll to
+   * its post-roll) becomes a recording of the library, linked both ways.
    * Without a library, or when it refuses the clip (a full plan, a camera deleted
    * meanwhile), the clip is kept beside it under the event's prefix instead.
    */
-  private async clip(eventId: string, startedAt: number, lastSeen: number, labels: string[]): Promise<void> {
+  private async clip(
+    eventId: string,
+    from: number,
+    to: number,
+    labels: readonly string[],
+    startedAt: number,
+  ): Promise<void> {
     const buffer = this.d.buffer;
     if (!buffer) return;
     const cam = this.d.camera;
-    const s = cam.settings;
-    const segments = await buffer.covering(startedAt - s.pre_seconds, lastSeen + s.post_seconds);
+    const segments = await buffer.covering(from, to);
     await withClip(segments, async (clip) => {
       if (this.d.library) {
         try {

@@ -19,6 +19,8 @@ export interface CameraEvent {
   created_at: string;
   /** The clip as a library recording (vision's clips are; clip_key is for a clip kept beside the library). */
   recording_id: string | null;
+  /** A manual recording's clip is due once the camera's buffer holds this time; null once cut. */
+  clip_due_at: string | null;
 }
 
 export interface EventFilters {
@@ -48,17 +50,21 @@ const toEvent = (r: Selectable<CameraEventsTable>): CameraEvent => ({
   person_name: r.person_name,
   created_at: decode.time(r.created_at),
   recording_id: r.recording_id,
+  clip_due_at: decode.timeOrNull(r.clip_due_at),
 });
 
 export class EventsRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  async create(e: Omit<CameraEvent, 'created_at' | 'recording_id'>): Promise<CameraEvent> {
+  async create(
+    e: Omit<CameraEvent, 'created_at' | 'recording_id' | 'clip_due_at'> & { clip_due_at?: string },
+  ): Promise<CameraEvent> {
     const row = {
       ...e,
       labels: codec.json(e.labels),
       started_at: codec.time(e.started_at),
       ended_at: e.ended_at ? codec.time(e.ended_at) : null,
+      clip_due_at: e.clip_due_at ? codec.time(e.clip_due_at) : null,
       created_at: codec.now(),
     };
     await this.db.insertInto('camera_events').values(row).execute();
@@ -70,17 +76,25 @@ export class EventsRepository {
     changes: Partial<
       Pick<
         CameraEvent,
-        'label' | 'score' | 'labels' | 'ended_at' | 'thumbnail_key' | 'clip_key' | 'recording_id'
+        | 'label'
+        | 'score'
+        | 'labels'
+        | 'ended_at'
+        | 'thumbnail_key'
+        | 'clip_key'
+        | 'recording_id'
+        | 'clip_due_at'
       >
     >,
   ): Promise<void> {
-    const { labels, ended_at, ...rest } = changes;
+    const { labels, ended_at, clip_due_at, ...rest } = changes;
     await this.db
       .updateTable('camera_events')
       .set({
         ...rest,
         ...(labels ? { labels: codec.json(labels) } : {}),
         ...(ended_at !== undefined ? { ended_at: ended_at ? codec.time(ended_at) : null } : {}),
+        ...(clip_due_at !== undefined ? { clip_due_at: clip_due_at ? codec.time(clip_due_at) : null } : {}),
       })
       .where('id', '=', id)
       .execute();
@@ -114,6 +128,28 @@ export class EventsRepository {
       .selectFrom('camera_events')
       .selectAll()
       .where('camera_id', '=', cameraId)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /** Manual recordings of the camera whose clips are due by `now`. */
+  async dueClips(cameraId: string, now: Date): Promise<CameraEvent[]> {
+    const rows = await this.db
+      .selectFrom('camera_events')
+      .selectAll()
+      .where('camera_id', '=', cameraId)
+      .where('clip_due_at', '<=', codec.time(now.toISOString()))
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /** Events of the camera still open (a worker's presence that has not ended). */
+  async open(cameraId: string): Promise<CameraEvent[]> {
+    const rows = await this.db
+      .selectFrom('camera_events')
+      .selectAll()
+      .where('camera_id', '=', cameraId)
+      .where('ended_at', 'is', null)
       .execute();
     return rows.map(toEvent);
   }

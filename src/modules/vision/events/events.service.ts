@@ -25,13 +25,13 @@ export interface EventQuery {
 }
 
 /** An event as the API shows it: storage keys stay inside. */
-export type EventView = Omit<CameraEvent, 'thumbnail_key' | 'clip_key'> & {
+export type EventView = Omit<CameraEvent, 'thumbnail_key' | 'clip_key' | 'clip_due_at'> & {
   has_thumbnail: boolean;
   has_clip: boolean;
   duration_seconds: number | null;
 };
 
-export const eventView = ({ thumbnail_key, clip_key, ...e }: CameraEvent): EventView => ({
+export const eventView = ({ thumbnail_key, clip_key, clip_due_at: _due, ...e }: CameraEvent): EventView => ({
   ...e,
   has_thumbnail: thumbnail_key !== null,
   has_clip: e.recording_id !== null || clip_key !== null,

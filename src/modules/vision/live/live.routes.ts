@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { hijackWithHeaders } from '../../../platform/http/hijack.js';
 import { Id, errorResponses } from '../../../platform/http/schemas.js';
 import type { LiveService } from './live.service.js';
+import type { ManualRecordings } from './manual-recordings.js';
 import { noSignalJpeg } from './no-signal.js';
 
 const tags = ['live'];
@@ -23,7 +24,10 @@ function sendJpeg(reply: FastifyReply, jpeg: Buffer, at: number | null): Fastify
 }
 
 /** Spec 001's live views: snapshot and MJPEG stream of a camera's latest frames. */
-export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService }> = async (app, { live }) => {
+export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService; manual: ManualRecordings }> = async (
+  app,
+  { live, manual },
+) => {
   // Live streams never end by themselves: end them when the server closes, or it would
   // wait for every viewer to leave.
   const streams = new Set<ServerResponse>();
@@ -117,5 +121,49 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService }> = asyn
       };
       void tick();
     },
+  );
+
+  app.post(
+    '/live/:cameraId/record/start',
+    {
+      schema: {
+        tags,
+        summary: 'Begin a manual recording: a server-signed started_at to echo to record/stop',
+        params: Params,
+        response: {
+          200: Type.Object({ camera_id: Id('cam'), started_at: Type.String({ format: 'date-time' }) }),
+          ...errorResponses(400, 401, 403, 404, 409, 429),
+        },
+      },
+    },
+    async (req) => manual.start(req.principal, req.params.cameraId),
+  );
+
+  app.post(
+    '/live/:cameraId/record/stop',
+    {
+      schema: {
+        tags,
+        summary:
+          'Finish a manual recording: a manual event with the clip of [started_at, now] from the buffer',
+        params: Params,
+        body: Type.Object(
+          { started_at: Type.String({ maxLength: 64, description: 'As record/start returned it.' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            event_id: Id('evt'),
+            clip: Type.Union([Type.String(), Type.Null()], {
+              description:
+                "The clip's URL; null when the camera's worker has not cut it yet (the event gets it).",
+            }),
+            duration: Type.Number({ description: 'Seconds recorded.' }),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409, 429),
+        },
+      },
+    },
+    async (req) => manual.stop(req.principal, req.params.cameraId, req.body.started_at),
   );
 };

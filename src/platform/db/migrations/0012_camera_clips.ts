@@ -7,7 +7,7 @@ import type { IrisMigration } from './types.js';
  * deletes the recording through the services, which also remove its files.
  */
 export const cameraClips: IrisMigration = {
-  async up({ db }) {
+  async up({ db, t }) {
     await db.schema
       .alterTable('recordings')
       .addColumn('camera_id', 'text', (c) => c.references('cameras.id').onDelete('set null'))
@@ -21,6 +21,13 @@ export const cameraClips: IrisMigration = {
     await db.schema
       .alterTable('camera_events')
       .addColumn('recording_id', 'text', (c) => c.references('recordings.id').onDelete('set null'))
+      .execute();
+    // A manual recording's clip, due once the buffer holds this time (its worker cuts it).
+    await db.schema.alterTable('camera_events').addColumn('clip_due_at', t.time).execute();
+    await db.schema
+      .createIndex('camera_events_clip_due')
+      .on('camera_events')
+      .columns(['camera_id', 'clip_due_at'])
       .execute();
   },
 };
