@@ -44,6 +44,8 @@ export interface Config {
    * a webhook URL is chosen by workspace admins and must not reach the instance's network.
    */
   webhooksAllowPrivate: boolean;
+  /** IRIS_HLS_ENABLED (default true) and IRIS_HLS_MAX_SESSIONS (default 4): spec 001's live HLS. */
+  hls: { enabled: boolean; maxSessions: number };
 }
 
 export interface OidcConfig {
@@ -162,6 +164,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     oidc: undefined as OidcConfig | undefined,
     webhooksAllowPrivate:
       oneOf('IRIS_WEBHOOKS_ALLOW_PRIVATE', 'false', ['true', 'false'] as const) === 'true',
+    hls: {
+      enabled: oneOf('IRIS_HLS_ENABLED', 'true', ['true', 'false'] as const) === 'true',
+      maxSessions: int('IRIS_HLS_MAX_SESSIONS', 4, 0, 64),
+    },
   };
   const issuer = url('IRIS_OIDC_ISSUER', ['https:', 'http:']);
   if (issuer) {

@@ -329,6 +329,7 @@ export async function createContainer(
     blobs,
     library: recordings.library,
     dataDir: config.dataDir,
+    hls: config.hls,
   });
   const publicShares = sharing.publicShares(recordings);
   const oidc = new OidcService({

@@ -18,12 +18,13 @@ import { EventsService } from './events/events.service.js';
 import type { BlobStore } from '../../platform/storage/index.js';
 import type { RecordingsLibrary } from '../recordings/recordings-library.js';
 import { camerasRoutes } from './cameras/cameras.routes.js';
-import { CamerasService } from './cameras/cameras.service.js';
+import { CamerasService, type CameraDataOwner } from './cameras/cameras.service.js';
 import { FrameHub } from './live/frame-hub.js';
 import { liveRoutes } from './live/live.routes.js';
 import { LiveService } from './live/live.service.js';
 import { StartSigner } from './live/signed-start.js';
 import { ManualRecordings } from './live/manual-recordings.js';
+import { HlsSessions, type HlsOptions } from './live/hls-sessions.js';
 import { registerVisionTools } from './vision.mcp.js';
 import { SystemService } from './system/system.service.js';
 import { systemRoutes } from './system/system.routes.js';
@@ -45,6 +46,8 @@ export interface VisionModuleDeps {
   /** The detector (engines/detect/select.ts) and its status. */
   detector: SelectedDetector;
   version: string;
+  /** Live HLS sessions (spec 001); defaults in hls-sessions.ts. */
+  hls?: Partial<HlsOptions>;
   /** Spec 001's status_stale_seconds. */
   staleSeconds?: number;
   /** Supervisor tuning (tests). */
@@ -56,6 +59,7 @@ export interface VisionModule extends IrisModule {
   /** Where workers write their heartbeats (tests write their own). */
   camerasRepo: CamerasRepository;
   live: LiveService;
+  hls: HlsSessions;
   hub: FrameHub;
   events: EventsService;
   /** Where workers record events (tests write their own). */
@@ -112,10 +116,16 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     box,
     workers: supervisor,
     detector: deps.detector.status,
-    owners: () => [events],
+    owners: (): CameraDataOwner[] => [events, hls],
     ...(deps.staleSeconds !== undefined ? { staleSeconds: deps.staleSeconds } : {}),
   });
   const live = new LiveService({ cameras, hub });
+  const hls = new HlsSessions({
+    cameras,
+    dir: path.join(deps.dataDir, 'hls'),
+    logger,
+    ...(deps.hls ? { options: deps.hls } : {}),
+  });
   const manual = new ManualRecordings({
     cameras,
     hub,
@@ -134,6 +144,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
   return {
     name: 'vision',
     live,
+    hls,
     hub,
     events,
     eventsRepo,
@@ -144,12 +155,12 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     supervisor,
     routes: [
       routes(camerasRoutes, { cameras }),
-      routes(liveRoutes, { live, manual }),
+      routes(liveRoutes, { live, manual, hls }),
       routes(systemRoutes, { system }),
       routes(eventsRoutes, { events }),
       // Spec 001's own paths, by the same handlers.
       routes(camerasRoutes, { cameras, prefix: '/api' }, 'root'),
-      routes(liveRoutes, { live, manual, prefix: '/api' }, 'root'),
+      routes(liveRoutes, { live, manual, hls, prefix: '/api' }, 'root'),
       routes(systemRoutes, { system, prefix: '/api' }, 'root'),
       routes(eventsRoutes, { events, prefix: '/api' }, 'root'),
     ],
@@ -180,6 +191,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       ];
     },
     async close() {
+      await hls.closeAll();
       await supervisor.close();
       await deps.detector.detector?.close();
     },

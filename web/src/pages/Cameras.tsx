@@ -11,6 +11,7 @@ import {
   type SpecPage,
 } from '../api';
 import { Link } from '../router';
+import { LiveWithSound } from './LiveWithSound';
 import { useSession, useWorkspace } from '../session';
 import {
   Empty,
@@ -187,6 +188,7 @@ function FocusedCamera({
   );
   const { busy, error, run } = useAction();
   const recorder = useAction();
+  const [withSound, setWithSound] = useState(false);
   // The server-signed start of a manual recording in progress (spec 001: echoed to stop).
   const [recordingSince, setRecordingSince] = useState<string | null>(null);
   const record = () =>
@@ -230,14 +232,16 @@ function FocusedCamera({
           Close
         </button>
       </div>
-      {camera.enabled ? (
+      {!camera.enabled ? (
+        <div className="camera-off">Disabled</div>
+      ) : withSound ? (
+        <LiveWithSound cameraId={camera.id} name={camera.name} />
+      ) : (
         <img
           className="camera-live"
           src={liveUrl(camera.id, FOCUS_FPS)}
           alt={`Live view of ${camera.name}`}
         />
-      ) : (
-        <div className="camera-off">Disabled</div>
       )}
       <dl className="camera-facts">
         <dt>Status</dt>
@@ -271,6 +275,9 @@ function FocusedCamera({
             onClick={record}
           >
             {recordingSince ? `Stop recording (since ${formatDate(recordingSince)})` : 'Record'}
+          </button>
+          <button type="button" className="btn" onClick={() => setWithSound(!withSound)}>
+            {withSound ? 'Back to the live picture' : 'Live with sound'}
           </button>
           {recorder.done && <span className="muted">{recorder.done}</span>}
         </div>

@@ -191,6 +191,21 @@ export class CamerasService {
     return withStatus(camera, await this.statusOf(camera));
   }
 
+  /**
+   * The camera's stream for a process that reads it itself (live HLS), once the caller
+   * may watch it; the URL carries its credentials and never leaves the server.
+   */
+  async streamSource(
+    principal: Principal,
+    id: string,
+    action: string,
+  ): Promise<{ camera: Camera; url: string; transport: Camera['rtsp_transport'] }> {
+    const camera = await this.load(principal, id, 'live:view', action);
+    const sealed = await this.d.repo.sealedUrl(id);
+    if (!sealed) throw notFound('Camera');
+    return { camera, url: this.d.box.open(sealed, id), transport: camera.rtsp_transport };
+  }
+
   /** The camera, once the caller is allowed `permission` on it (404 for another workspace's). */
   async authorize(principal: Principal, id: string, permission: Permission, action: string): Promise<Camera> {
     return this.load(principal, id, permission, action);

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { hijackWithHeaders } from '../../../platform/http/hijack.js';
 import { Id, errorResponses } from '../../../platform/http/schemas.js';
 import type { LiveService } from './live.service.js';
 import type { ManualRecordings } from './manual-recordings.js';
+import type { HlsSessions } from './hls-sessions.js';
+import type { Principal } from '../../../platform/auth/principal.js';
 import { noSignalJpeg } from './no-signal.js';
 
 const tags = ['live'];
@@ -23,11 +26,16 @@ function sendJpeg(reply: FastifyReply, jpeg: Buffer, at: number | null): Fastify
   return reply.send(jpeg);
 }
 
+function sendMedia(reply: FastifyReply, type: string, body: Buffer | Readable): FastifyReply {
+  return reply.header('content-type', type).header('cache-control', 'no-store').send(body);
+}
+
 /** Spec 001's live views: snapshot and MJPEG stream of a camera's latest frames. */
-export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService; manual: ManualRecordings }> = async (
-  app,
-  { live, manual },
-) => {
+export const liveRoutes: FastifyPluginAsyncTypebox<{
+  live: LiveService;
+  manual: ManualRecordings;
+  hls: HlsSessions;
+}> = async (app, { live, manual, hls }) => {
   // Live streams never end by themselves: end them when the server closes, or it would
   // wait for every viewer to leave.
   const streams = new Set<ServerResponse>();
@@ -166,4 +174,63 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ live: LiveService; manual: 
     },
     async (req) => manual.stop(req.principal, req.params.cameraId, req.body.started_at),
   );
+
+  const Hls = (type: string) => ({
+    description: type,
+    content: { [type]: { schema: Type.String({ format: 'binary' }) } },
+  });
+
+  app.get(
+    '/live/:cameraId/hls/index.m3u8',
+    {
+      schema: {
+        tags,
+        summary: "Live with sound: starts the camera's HLS session (idempotent) and serves its playlist",
+        description: '503 when HLS is turned off, at capacity, or the camera sends nothing to play.',
+        params: Params,
+        response: {
+          200: Hls('application/vnd.apple.mpegurl'),
+          ...errorResponses(400, 401, 403, 404, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const playlist = await hls.playlist(req.principal, req.params.cameraId);
+      return sendMedia(reply.header('x-accel-buffering', 'no'), 'application/vnd.apple.mpegurl', playlist);
+    },
+  );
+
+  app.get(
+    '/live/:cameraId/hls/:segment',
+    {
+      schema: {
+        tags,
+        summary: 'One MPEG-TS segment of the HLS session (names segNNNNN.ts)',
+        params: Type.Object({ cameraId: Id('cam'), segment: Type.String({ maxLength: 32 }) }),
+        response: { 200: Hls('video/mp2t'), ...errorResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      const stream = await hls.segment(req.principal, req.params.cameraId, req.params.segment);
+      return sendMedia(reply, 'video/mp2t', stream);
+    },
+  );
+
+  const close = {
+    schema: {
+      tags,
+      summary: "Stop the camera's HLS session (a player closing; sendBeacon posts)",
+      params: Params,
+      response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 429) },
+    },
+  };
+  const closeHandler = async (
+    req: { principal: Principal; params: { cameraId: string } },
+    reply: FastifyReply,
+  ) => {
+    await hls.close(req.principal, req.params.cameraId);
+    return reply.code(204).send();
+  };
+  app.get('/live/:cameraId/hls/close', close, closeHandler);
+  app.post('/live/:cameraId/hls/close', close, closeHandler);
 };
