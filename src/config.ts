@@ -20,6 +20,8 @@ export interface Config {
   secret: string;
   publicUrl: string;
   redisUrl: string | undefined;
+  /** IRIS_MQTT_URL (mqtt:, mqtts:, ws:, wss:): camera events and availability are announced there; IRIS_MQTT_PREFIX, default `iris`. */
+  mqtt: { url: string; prefix: string } | undefined;
   storageUrl: string | undefined;
   queueUrl: string | undefined;
   smtpUrl: string | undefined;
@@ -139,6 +141,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       '',
     ),
     redisUrl: url('IRIS_REDIS_URL', ['redis:', 'rediss:']),
+    mqtt: mqttConfig(
+      url('IRIS_MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:']),
+      optional('IRIS_MQTT_PREFIX'),
+      problems,
+    ),
     storageUrl: url('IRIS_STORAGE_URL', ['file:', 's3:']),
     queueUrl: url('IRIS_QUEUE_URL', ['db:', 'redis:', 'rediss:']),
     smtpUrl: url('IRIS_SMTP_URL', ['smtp:', 'smtps:']),
@@ -211,4 +218,11 @@ export function ensureSecret(config: Config): Config {
     }
   }
   return { ...config, secret: readFileSync(file, 'utf8').trim() };
+}
+
+function mqttConfig(url: string | undefined, prefix: string | undefined, problems: string[]): Config['mqtt'] {
+  const p = prefix ?? 'iris';
+  if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(p))
+    problems.push('IRIS_MQTT_PREFIX must be topic levels of letters, digits, _ and - (no wildcards)');
+  return url ? { url, prefix: p } : undefined;
 }

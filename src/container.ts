@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { selectLanguageModel } from './engines/llm/select.js';
 import { createAgentsModule, type AgentsModule } from './modules/agents/agents.module.js';
 import pino, { type Logger } from 'pino';
@@ -54,6 +55,7 @@ import { mcpModule } from './mcp/mcp.module.js';
 import { webModule } from './modules/web/web.module.js';
 import { createWebhooksModule, type WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { createVisionModule, type VisionModule } from './modules/vision/vision.module.js';
+import { connectMqtt, noBroker } from './platform/mqtt/broker.js';
 import { selectDetector } from './engines/detect/select.js';
 import type { EventPublisher } from './platform/events/publisher.js';
 
@@ -318,6 +320,13 @@ export async function createContainer(
     allowPrivateTargets: config.webhooksAllowPrivate,
     events: webhooks.events,
   });
+  const broker = config.mqtt
+    ? connectMqtt(config.mqtt.url, {
+        prefix: config.mqtt.prefix,
+        clientId: `iris-${config.role}-${hostname()}-${process.pid}`,
+        logger: logger.child({ component: 'mqtt' }),
+      })
+    : noBroker;
   const vision = createVisionModule({
     db,
     access,
@@ -330,6 +339,8 @@ export async function createContainer(
     library: recordings.library,
     dataDir: config.dataDir,
     hls: config.hls,
+    broker,
+    events: webhooks.events,
   });
   const publicShares = sharing.publicShares(recordings);
   const oidc = new OidcService({
@@ -422,6 +433,7 @@ export async function createContainer(
       await queue.close();
       await rateLimiter.close();
       for (const module of [...modules].reverse()) await module.close?.();
+      await broker.close();
       await usage.stop();
       // Reset mails are prepared after the response; let them finish first.
       await accountsModule.emails.idle();

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { humanMissing } from '../../src/engines/detect/human.js';
@@ -20,6 +21,9 @@ import { waitForStatus } from '../modules/recordings.helpers.js';
 const why = rtspServerMissing() ?? humanMissing() ?? footageMissing();
 if (why) console.warn(`[camera-events] skipped: ${why}`);
 const SECRET = 'test-secret-test-secret-test-secret-0123';
+// With a broker (CI's Mosquitto), the events are also announced over MQTT.
+const MQTT_URL = process.env.IRIS_TEST_MQTT_URL;
+const MQTT_PREFIX = `iris-events-${process.pid}`;
 
 describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
   let t: TestApp;
@@ -28,10 +32,21 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
   let rtsp: RtspServer;
   let running = false;
   let dataDir: string;
+  let mqttListener: mqtt.MqttClient | undefined;
+  const announced: Array<{ topic: string; payload: string }> = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'iris-camera-events-'));
-    t = await createTestApp(dialect, { secret: SECRET, dataDir });
+    t = await createTestApp(dialect, {
+      secret: SECRET,
+      dataDir,
+      ...(MQTT_URL ? { mqtt: { url: MQTT_URL, prefix: MQTT_PREFIX } } : {}),
+    });
+    if (MQTT_URL) {
+      mqttListener = await mqtt.connectAsync(MQTT_URL);
+      mqttListener.on('message', (topic, payload) => announced.push({ topic, payload: payload.toString() }));
+      await mqttListener.subscribeAsync(`${MQTT_PREFIX}/#`);
+    }
     t.c.rateLimiter.setLimits({ free: 1e9, pro: 1e9, team: 1e9 });
     owner = await seedUser(t);
     viewer = await seedUser(t);
@@ -39,6 +54,7 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
     rtsp = await startRtspServer({ file: FOOTAGE.street });
   }, 60_000);
   afterAll(async () => {
+    await mqttListener?.endAsync();
     if (running) await t.c.vision.stopWorkers!();
     await rtsp?.stop();
     await t?.close();
@@ -89,6 +105,17 @@ describe.runIf(!why).each(DIALECTS)('camera events on %s', (dialect) => {
       has_thumbnail: true,
       has_clip: false,
     });
+    if (MQTT_URL) {
+      // Announced where a Home Assistant automation listens: per camera and label.
+      for (let i = 0; i < 50 && !announced.some((m) => m.topic === `${MQTT_PREFIX}/${cam.id}/person`); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const msg = announced.find((m) => m.topic === `${MQTT_PREFIX}/${cam.id}/person`);
+      expect(msg && JSON.parse(msg.payload), JSON.stringify(announced.map((m) => m.topic))).toMatchObject({
+        type: 'new',
+        event: { id: event.id, camera_name: 'Campus path' },
+      });
+      expect(announced).toContainEqual({ topic: `${MQTT_PREFIX}/${cam.id}/availability`, payload: 'online' });
+    }
     // The segment buffer on the worker's disk holds the stream copied in ~2 s pieces.
     const segments = readdirSync(path.join(dataDir, 'cameras', cam.id, 'segments')).filter((f) =>
       f.endsWith('.ts'),

@@ -25,6 +25,9 @@ import { LiveService } from './live/live.service.js';
 import { StartSigner } from './live/signed-start.js';
 import { ManualRecordings } from './live/manual-recordings.js';
 import { HlsSessions, type HlsOptions } from './live/hls-sessions.js';
+import { CAMERA_WEBHOOK_EVENTS, EventAnnouncer } from './events/event-announcer.js';
+import { noBroker, type MessageBroker } from '../../platform/mqtt/broker.js';
+import type { EventPublisher } from '../../platform/events/publisher.js';
 import { registerVisionTools } from './vision.mcp.js';
 import { SystemService } from './system/system.service.js';
 import { systemRoutes } from './system/system.routes.js';
@@ -46,6 +49,10 @@ export interface VisionModuleDeps {
   /** The detector (engines/detect/select.ts) and its status. */
   detector: SelectedDetector;
   version: string;
+  /** Where camera events and availability are announced over MQTT (default: nowhere). */
+  broker?: MessageBroker;
+  /** The webhooks bus: camera.event.* (CAMERA_WEBHOOK_EVENTS). */
+  events?: EventPublisher;
   /** Live HLS sessions (spec 001); defaults in hls-sessions.ts. */
   hls?: Partial<HlsOptions>;
   /** Spec 001's status_stale_seconds. */
@@ -84,6 +91,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     blobs: deps.blobs,
     library: deps.library,
   });
+  const announce = new EventAnnouncer({ broker: deps.broker ?? noBroker, webhooks: deps.events });
   const detectionStats = emptyDetectionStats();
   const sinkFor = (camera: RunnableCamera) =>
     new CameraDetection({
@@ -96,6 +104,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       library: deps.library,
       logger,
       stats: detectionStats,
+      announce,
       lastSeen: async () => (await repo.heartbeats([camera.id])).get(camera.id)?.seen_at,
     });
   const holder = deps.supervisor?.holder ?? `${hostname()}:${process.pid}`;
@@ -107,6 +116,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     box,
     logger,
     holder,
+    onState: (id, state) => announce.cameraState(id, state),
     ...deps.supervisor,
   });
   const cameras = new CamerasService({
@@ -133,6 +143,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
     blobs: deps.blobs,
     audit: deps.audit,
     signer: new StartSigner(deps.secret),
+    announce,
   });
   const system = new SystemService({
     version: deps.version,
@@ -164,6 +175,7 @@ export function createVisionModule(deps: VisionModuleDeps): VisionModule {
       routes(systemRoutes, { system, prefix: '/api' }, 'root'),
       routes(eventsRoutes, { events, prefix: '/api' }, 'root'),
     ],
+    webhookEvents: CAMERA_WEBHOOK_EVENTS,
     permissions: ['camera:read', 'camera:manage', 'live:view', 'live:record', 'event:read', 'event:delete'],
     mcp(server, principal) {
       registerVisionTools(server, principal, {

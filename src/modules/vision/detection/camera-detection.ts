@@ -12,6 +12,7 @@ import type { FrameHub } from '../live/frame-hub.js';
 import type { FrameSink } from '../workers/supervisor.js';
 import { annotate } from './annotate.js';
 import { EventTracker, type TrackerAction } from './event-tracker.js';
+import type { EventAnnouncer } from '../events/event-announcer.js';
 import { MOTION_HEIGHT, MOTION_WIDTH, MotionGate } from './motion-gate.js';
 import { nms } from './nms.js';
 import { withClip } from '../recording/clip-maker.js';
@@ -45,6 +46,8 @@ export interface CameraDetectionDeps {
   logger: Logger;
   /** Counts for the bench and /metrics. */
   stats?: DetectionStats;
+  /** Tells webhooks and MQTT about the camera's events. */
+  announce?: EventAnnouncer | undefined;
   /** When the camera was last seen running (its last heartbeat), to end what a dead worker left open. */
   lastSeen?: () => Promise<string | undefined>;
 }
@@ -120,6 +123,7 @@ export class CameraDetection implements FrameSink {
       const start = Date.parse(e.started_at);
       const end = Math.max(start, seen ? Date.parse(seen) : start);
       await this.d.events.update(e.id, { ended_at: new Date(end).toISOString() });
+      await this.announceNow('end', e.id);
       this.d.logger.info({ camera_id: cam.id, event_id: e.id }, 'ended an event its worker left open');
       if (!e.recording_id && !e.clip_key) {
         const s = cam.settings;
@@ -248,7 +252,7 @@ export class CameraDetection implements FrameSink {
             const id = newId('evt');
             this.open = { id, labels: new Set([a.label]), best: a.score, startedAt: a.at };
             const thumbnail = annotated ? await this.saveThumbnail(id, annotated) : null;
-            await this.d.events.create({
+            const created = await this.d.events.create({
               id,
               workspace_id: cam.workspace_id,
               camera_id: cam.id,
@@ -263,6 +267,7 @@ export class CameraDetection implements FrameSink {
               person_id: null,
               person_name: null,
             });
+            this.d.announce?.event('new', created, cam.name);
           } else if (a.kind === 'update' && this.open) {
             for (const x of a.detections) this.open.labels.add(x.label);
             this.open.best = a.score;
@@ -276,6 +281,7 @@ export class CameraDetection implements FrameSink {
             const { id, startedAt, labels } = this.open;
             this.open = undefined;
             await this.d.events.update(id, { ended_at: new Date(a.lastSeen * 1000).toISOString() });
+            await this.announceNow('end', id);
             const s = this.d.camera.settings;
             await this.clip(
               id,
@@ -346,7 +352,7 @@ export class CameraDetection implements FrameSink {
           });
           await this.d.events.update(eventId, { recording_id: recordingId });
           // Deleted while its clip was made: the clip goes too.
-          if (!(await this.d.events.get(eventId))) await this.d.library.remove(recordingId);
+          if (!(await this.announceNow('clip_ready', eventId))) await this.d.library.remove(recordingId);
           return;
         } catch (err) {
           this.d.logger.warn({ err, camera_id: cam.id, event_id: eventId }, 'clip kept outside the library');
@@ -355,8 +361,15 @@ export class CameraDetection implements FrameSink {
       const key = eventClipKey(cam.workspace_id, cam.id, eventId);
       await this.d.blobs.put(key, createReadStream(clip.file), { contentType: 'video/mp4' });
       await this.d.events.update(eventId, { clip_key: key });
-      if (!(await this.d.events.get(eventId))) await this.d.blobs.delete(key);
+      if (!(await this.announceNow('clip_ready', eventId))) await this.d.blobs.delete(key);
     });
+  }
+
+  /** Announces the event as it now is; false when it is gone (deleted meanwhile). */
+  private async announceNow(type: 'end' | 'clip_ready', eventId: string): Promise<boolean> {
+    const e = await this.d.events.get(eventId);
+    if (e) this.d.announce?.event(type, e, this.d.camera.name);
+    return e !== undefined;
   }
 
   private async saveThumbnail(eventId: string, jpeg: Buffer): Promise<string> {

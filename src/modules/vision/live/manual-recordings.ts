@@ -11,6 +11,7 @@ import type { EventsRepository } from '../events/events.repository.js';
 import { SEGMENT_RETENTION_SECONDS } from '../recording/segment-buffer.js';
 import type { FrameHub } from './frame-hub.js';
 import type { StartSigner } from './signed-start.js';
+import type { EventAnnouncer } from '../events/event-announcer.js';
 
 /** How long record/stop waits for the camera's worker to cut the clip before answering without it. */
 const CLIP_WAIT_MS = 20_000;
@@ -38,6 +39,7 @@ export class ManualRecordings {
       blobs: BlobStore;
       audit: AuditWriter;
       signer: StartSigner;
+      announce?: EventAnnouncer;
       clipWaitMs?: number;
     },
   ) {}
@@ -66,7 +68,7 @@ export class ManualRecordings {
       thumbnail = eventThumbnailKey(camera.workspace_id, camera.id, id);
       await this.d.blobs.put(thumbnail, Readable.from([frame.jpeg]), { contentType: 'image/jpeg' });
     }
-    await this.d.events.create({
+    const created = await this.d.events.create({
       id,
       workspace_id: camera.workspace_id,
       camera_id: camera.id,
@@ -82,6 +84,7 @@ export class ManualRecordings {
       person_name: null,
       clip_due_at: new Date(now + MANUAL_ROLL_SECONDS * 1000).toISOString(),
     });
+    this.d.announce?.event('end', created, camera.name);
     await this.d.audit.record(principal, {
       workspaceId: camera.workspace_id,
       action: 'live.record',

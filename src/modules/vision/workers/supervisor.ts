@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   sink?: (camera: RunnableCamera) => FrameSink;
   /** Builds a camera's worker (tests shorten its backoff). */
   worker?: (camera: RunnableCamera, url: string) => CameraWorker;
+  /** Whether a camera running here is streaming (each heartbeat), or stopped here. */
+  onState?: (cameraId: string, state: 'online' | 'offline') => void;
 }
 
 export interface FrameSink {
@@ -148,7 +150,10 @@ export class CameraSupervisor implements CameraWorkerControl {
         workerId: this.o.holder,
         url,
         transport: camera.transport,
-        beat: (h) => this.o.cameras.beat(h),
+        beat: (h) => {
+          this.o.onState?.(h.camera_id, h.state === 'online' ? 'online' : 'offline');
+          return this.o.cameras.beat(h);
+        },
         logger: this.o.logger,
         onFrame: (jpeg, at) => sink?.frame(jpeg, at),
         extraOutputs: sink?.ffmpegOutputs?.(),
@@ -162,6 +167,7 @@ export class CameraSupervisor implements CameraWorkerControl {
     if (!r) return;
     this.running.delete(cameraId);
     await r.worker.stop();
+    this.o.onState?.(cameraId, 'offline');
     await r.sink
       ?.close()
       .catch((err: unknown) => this.o.logger.warn({ err, camera_id: cameraId }, 'camera sink close failed'));
