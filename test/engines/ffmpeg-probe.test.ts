@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptMediaError, NotMediaError } from '../../src/engines/ffmpeg/errors.js';
+import { runFfmpeg } from '../../src/engines/ffmpeg/command.js';
 import { parseRate, probe } from '../../src/engines/ffmpeg/probe.js';
 import {
   makeNoiseFile,
@@ -132,6 +133,23 @@ describe('probe', () => {
     expect(r.duration_seconds).toBeLessThan(3.3);
     const unmeasured = await probe(webm, { measureMissingDuration: false });
     expect(unmeasured.duration_seconds).toBeNull();
+  });
+
+  it('probes MPEG-TS (camera exports, OBS .ts), which the npm ffprobe crashes on, with the original stream indices', async () => {
+    const ts = path.join(dir, 'export.ts');
+    // Sound first, as some recorders write it: the indices must be the original's.
+    // prettier-ignore
+    await runFfmpeg(
+      ['-i', video, '-f', 'lavfi', '-i', 'sine=d=4', '-map', '1:a', '-map', '0:v', '-c:v', 'copy', '-c:a', 'aac', '-shortest', '-f', 'mpegts', ts],
+      { what: 'Making a .ts' },
+    );
+    const r = await probe(ts);
+    expect(r.format_name).toBe('mpegts');
+    expect(r.video).toMatchObject({ index: 1, codec: 'h264' });
+    expect(r.audio).toMatchObject({ index: 0, codec: 'aac' });
+    expect(r.duration_seconds).toBeGreaterThan(3.5);
+    expect(r.duration_seconds).toBeLessThan(4.5);
+    expect(r.size_bytes).toBe((await fs.stat(ts)).size);
   });
 
   it('parses frame rates', () => {

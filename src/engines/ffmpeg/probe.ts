@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { explainFailure, redact, runFfmpeg, runFfprobe } from './command.js';
 import { CorruptMediaError, MediaProcessingError, NotMediaError } from './errors.js';
-import { inputUrl } from './paths.js';
+import { inputUrl, outputUrl } from './paths.js';
 
 /**
  * What a file is, from ffprobe: the first thing the pipeline does with an upload, and
@@ -201,6 +202,7 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Pro
     ['-v', 'warning', '-print_format', 'json', '-show_format', '-show_streams', inputUrl(input)],
     opts,
   );
+  if (res.killedBy) return probeByRemux(input, stat.size, opts);
   if (res.exitCode !== 0) throw classifyFailure(res.stderrTail, known);
 
   let parsed: unknown;
@@ -262,4 +264,60 @@ export async function probe(input: string, opts: ProbeOptions = {}): Promise<Pro
     ...(a ? { audio: audioInfo(a) } : {}),
     warnings,
   };
+}
+
+/**
+ * The npm ffprobe build (@ffprobe-installer, a static ffmpeg 6 snapshot) dies of SIGSEGV
+ * opening any MPEG-TS file (camera exports, broadcast and OBS .ts recordings), measured
+ * here, while the npm ffmpeg (4.x) reads them. So when ffprobe crashes, ffmpeg copies the
+ * first seconds of the streams into Matroska and ffprobe reads that. What Matroska
+ * changes is taken from ffmpeg's own listing of the original: the demuxer's name and
+ * the streams' indices; the duration comes from a full copy-read of the original.
+ */
+async function probeByRemux(input: string, size: number, opts: ProbeOptions): Promise<ProbeResult> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'iris-probe-'));
+  try {
+    const head = path.join(dir, 'head.mkv');
+    let demuxer: string | undefined;
+    const indices: { video?: number; audio?: number } = {};
+    try {
+      // prettier-ignore
+      await runFfmpeg(
+        ['-i', inputUrl(input), '-map', '0:v:0?', '-map', '0:a:0?', '-t', '10', '-c', 'copy', '-f', 'matroska', outputUrl(head)],
+        {
+          what: 'Reading the file',
+          signal: opts.signal,
+          timeoutMs: opts.timeoutMs ?? 60_000,
+          redact: { [input]: 'input', [dir]: 'work' },
+          onStderrLine: (line) => {
+            demuxer ??= /^Input #0, ([\w,]+), from/.exec(line)?.[1];
+            const stream = /^\s*Stream #0:(\d+)\S*: (Video|Audio):/.exec(line);
+            const kind = stream?.[2] === 'Video' ? 'video' : stream?.[2] === 'Audio' ? 'audio' : undefined;
+            if (kind && indices[kind] === undefined) indices[kind] = Number(stream![1]);
+          },
+        },
+      );
+    } catch (err) {
+      if (opts.signal?.aborted || !demuxer)
+        throw new NotMediaError('The file is not a recognised audio or video format.', 'unrecognized');
+      throw new CorruptMediaError(
+        `The ${demuxer.split(',')[0]} file could not be read: ${(err as Error).message}`,
+        demuxer,
+      );
+    }
+    const copy = await probe(head, { ...opts, measureMissingDuration: false });
+    const duration = await measureDuration(input, [], opts);
+    return {
+      ...copy,
+      duration_seconds: duration ?? copy.duration_seconds,
+      start_time_seconds: 0,
+      format_name: demuxer ?? copy.format_name,
+      size_bytes: size,
+      bit_rate: duration ? Math.round((size * 8) / duration) : null,
+      ...(copy.video ? { video: { ...copy.video, index: indices.video ?? copy.video.index } } : {}),
+      ...(copy.audio ? { audio: { ...copy.audio, index: indices.audio ?? copy.audio.index } } : {}),
+    };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
