@@ -119,7 +119,7 @@ async function sustained(maxCameras: number, seconds: number, clip: string) {
     { IRIS_DATA_DIR: dir },
     { databaseUrl: `sqlite://${dir}/iris.db`, secret, logLevel: 'silent' },
   );
-  const c = await createContainer(config, pino({ level: 'silent' }));
+  const c = await createContainer(config, pino({ level: process.env.IRIS_BENCH_LOG ?? 'silent' }));
   const { workspaceId } = await seedBenchUser(c, ['admin']);
   const rtsp = await startRtspServer({ file: clip, passthrough: true });
   const box = new SecretBox(secret, CAMERA_URLS);

@@ -153,6 +153,7 @@ export class HlsSessions implements CameraDataOwner {
     session.exited = runFfmpeg(
       // prettier-ignore
       [
+        '-fflags', '+genpts', // see camera-worker.ts: B-frames over RTP
         '-rtsp_transport', transport,
         modern ? '-timeout' : '-stimeout', '10000000',
         '-i', url,

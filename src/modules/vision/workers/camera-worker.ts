@@ -18,7 +18,8 @@ export const BACKOFF_SECONDS = [1, 2, 4, 8, 15, 30] as const;
 /** A connection that delivered frames this long resets the backoff. */
 const HEALTHY_SECONDS = 10;
 /** ffmpeg's words when the stream cannot be stream-copied into MPEG-TS segments. */
-const UNMUXABLE = /not currently supported in container|Could not write header|Could not find tag for codec/i;
+const UNMUXABLE =
+  /not currently supported in container|Could not write header|Could not find tag for codec|first pts value must be set/i;
 /** Socket I/O timeout given to ffmpeg: an unreachable host fails in this time, not TCP's minutes. */
 const IO_TIMEOUT_SECONDS = 5;
 
@@ -125,6 +126,10 @@ export class CameraWorker {
       await runFfmpeg(
         // prettier-ignore
         [
+          // A stream with B-frames (H.264 High, as some cameras and every x264 file send)
+          // arrives over RTP with no timestamp on its first packets; copied into the
+          // segment buffer, MPEG-TS refuses them ("first pts value must be set").
+          '-fflags', '+genpts',
           '-rtsp_transport', this.o.transport,
           modern ? '-timeout' : '-stimeout', String(IO_TIMEOUT_SECONDS * 1_000_000),
           '-i', this.o.url,
