@@ -3,7 +3,8 @@ import type { MessageBroker } from '../../../platform/mqtt/broker.js';
 import type { CameraEvent } from './events.repository.js';
 import { eventView } from './events.service.js';
 
-export type EventChange = 'new' | 'update' | 'end';
+/** An event began, ended, or its clip is in the library (sightings in between are not sent). */
+export type EventChange = 'new' | 'end' | 'clip_ready';
 
 /** What the vision module tells webhook subscribers about (webhookEvents). */
 export const CAMERA_WEBHOOK_EVENTS = [
@@ -29,22 +30,14 @@ export class EventAnnouncer {
 
   constructor(private readonly d: { broker: MessageBroker; webhooks?: EventPublisher | undefined }) {}
 
-  event(type: EventChange | 'clip_ready', e: CameraEvent, cameraName: string): void {
+  event(type: EventChange, e: CameraEvent, cameraName: string): void {
     const view = { ...eventView(e), camera_name: cameraName };
     const payload = JSON.stringify({ type, event: view });
     const p = this.d.broker.prefix;
     this.d.broker.publish(`${p}/events`, payload);
     this.d.broker.publish(`${p}/${e.camera_id}/${topicPart(e.label)}`, payload);
-    const hook =
-      type === 'new'
-        ? 'started'
-        : type === 'end'
-          ? 'ended'
-          : type === 'clip_ready'
-            ? 'clip_ready'
-            : undefined;
-    if (hook)
-      void this.d.webhooks?.publish(e.workspace_id, `camera.event.${hook}`, view).catch(() => undefined);
+    const hook = type === 'new' ? 'started' : type === 'end' ? 'ended' : 'clip_ready';
+    void this.d.webhooks?.publish(e.workspace_id, `camera.event.${hook}`, view).catch(() => undefined);
   }
 
   /** Retained, and only on a change: heartbeats come every second. */
